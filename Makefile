@@ -1,0 +1,52 @@
+# Gongron: `make run` serves the site with demo data; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := FLASK_APP=wsgi $(BIN)/flask
+HOST ?= 127.0.0.1
+PORT ?= 5000
+CATALOGS := $(wildcard participation/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test setup db translations extract-messages bench bench-quick lint clean
+
+run: setup db
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed translations
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+translations: $(COMPILED)
+
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# Applies migrations to the SQLite file under instance/ and loads demo data into an empty database.
+db: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo seed --if-empty
+
+# After changing user-facing strings: refresh both catalogs (English fills itself), then translate the new Korean entries.
+extract-messages: $(VENV)/.installed
+	$(FLASK) i18n update
+
+# Benchmarks measure; they are not tests. Results go to bench/results/ as JSON.
+bench: setup
+	$(BIN)/python bench/run.py
+
+bench-quick: setup
+	$(BIN)/python bench/run.py --quick
+
+lint: setup
+	$(BIN)/ruff check participation tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""Admin screens: users and roles, reference data, the audit log."""

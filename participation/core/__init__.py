@@ -1,0 +1,1 @@
+"""Core: shared model types, time, sanitizing, audit log, permissions helpers and signals."""

@@ -1,0 +1,145 @@
+"""Engine settings that make SQLite behave like the production database where it matters."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin,
+    # so SAVEPOINT works and a write transaction can start with BEGIN IMMEDIATE.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    # FULL: a vote reported as counted survives a power cut. NORMAL trades that
+    # (never consistency) for write speed; operators may choose it knowingly.
+    synchronous = os.environ.get("GONGRON_SQLITE_SYNCHRONOUS", "FULL").upper()
+    cursor.execute(f"PRAGMA synchronous={synchronous if synchronous in ('FULL', 'NORMAL') else 'FULL'}")
+    cursor.execute("PRAGMA journal_mode")
+    mode = cursor.fetchone()[0]
+    if mode not in ("memory", "wal"):
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn):
+    if conn.dialect.name == "sqlite":
+        # A write transaction takes the write lock at BEGIN, so it waits its turn
+        # (busy_timeout) instead of failing later with "database is locked".
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+
+@contextmanager
+def write_transaction():
+    """Run the block as one write transaction and commit it.
+
+    Whatever the request read before is committed first, so the block starts a
+    fresh transaction: BEGIN IMMEDIATE on SQLite (the whole database is then
+    locked for other writers until commit), an ordinary transaction on
+    PostgreSQL, where the services take row locks with SELECT ... FOR UPDATE.
+    On an error the block is rolled back and the error raised.
+    """
+    from participation.extensions import db
+
+    session = db.session()  # the request's Session itself, not the scoped proxy
+    if session.in_transaction():
+        # End the read transaction but keep what it loaded (the signed-in person,
+        # the idea): the services re-read with locks whatever must be current.
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
+    session.connection(execution_options={"write": True})
+    session.info["write_transaction"] = True
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _end_of_write_transaction(session, transaction):
+    if transaction.parent is None:  # the outermost transaction, not a savepoint inside it
+        session.info.pop("write_transaction", None)
+
+
+@event.listens_for(Session, "before_flush")
+def _writes_belong_in_write_transactions(session, flush_context, instances):
+    """On SQLite, a request that writes outside write_transaction() risks "database is locked"
+    (a read transaction cannot always be upgraded). Tests and debugging make that an error."""
+    from flask import has_request_context
+
+    if not has_request_context() or session.info.get("write_transaction"):
+        return
+    if not (session.new or session.dirty or session.deleted) or session.get_bind().dialect.name != "sqlite":
+        return
+    _outside_write_transaction()
+
+
+def _outside_write_transaction():
+    from flask import current_app
+
+    message = "a request wrote outside write_transaction()"
+    if current_app.config.get("TESTING") or current_app.debug:
+        raise RuntimeError(message)
+    current_app.logger.warning(message)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _statements_belong_in_write_transactions(orm_execute_state):
+    """The same rule for INSERT/UPDATE/DELETE statements, which never pass through a flush."""
+    from flask import has_request_context
+
+    if not (orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete):
+        return
+    session = orm_execute_state.session
+    if not has_request_context() or session.info.get("write_transaction"):
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        _outside_write_transaction()
+
+
+# Schema objects the migrations create outside the models (the full-text
+# index), which comparisons against the models must not report as extra.
+UNMAPPED_TABLE_PREFIXES = ("idea_search",)
+UNMAPPED_INDEXES = frozenset({"ix_ideas_search"})
+
+
+def include_in_comparison(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic `include_object` hook: leave out what the models do not describe on purpose."""
+    if type_ == "table" and name and name.startswith(UNMAPPED_TABLE_PREFIXES):
+        return False
+    if type_ == "index" and name in UNMAPPED_INDEXES:
+        return False
+    return True
+
+
+def lock_for_update(obj) -> None:
+    """Reload `obj` and hold its row until commit (PostgreSQL); inside write_transaction()
+    SQLite already holds the whole database, and the reload still gives fresh values."""
+    from sqlalchemy import inspect, select
+
+    from participation.extensions import db
+
+    session = db.session()
+    if session.get_bind().dialect.name == "postgresql":
+        # NO KEY UPDATE: rows that merely reference this one (audit, timeline,
+        # votes) can still be inserted by others, so no two requests deadlock.
+        # The row alone is locked (a refresh could carry eager outer joins).
+        mapper = inspect(obj).mapper
+        key = mapper.primary_key[0]
+        session.execute(select(key).where(key == inspect(obj).identity[0]).with_for_update(key_share=True))
+    session.refresh(obj)

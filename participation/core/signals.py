@@ -1,0 +1,24 @@
+"""Signals that let domains talk without importing each other.
+
+Each signal is sent by a service after it flushes; receivers (notifications,
+later) get plain values and the sending service's objects.
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+
+user_registered = _signals.signal("user-registered")
+user_deleted = _signals.signal("user-deleted")
+roles_changed = _signals.signal("roles-changed")
+
+# Sent before reference data (a department, district or category) is retired
+# or restored. A receiver returns a message explaining why it must not be, or
+# None; the first message refuses the change. This lets a higher domain (ideas
+# routes categories to departments) guard a lower one without an import.
+reference_retiring = _signals.signal("reference-retiring")
+reference_restoring = _signals.signal("reference-restoring")
+
+idea_submitted = _signals.signal("idea-submitted")
+idea_withdrawn = _signals.signal("idea-withdrawn")
+vote_cast = _signals.signal("vote-cast")
+tier_reached = _signals.signal("tier-reached")

@@ -1,0 +1,274 @@
+"""Request-level wiring: language, template helpers, security headers and error pages."""
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, has_request_context, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
+
+from participation.core.forms import error_items
+from participation.core.i18n import lazy_gettext as _l
+from participation.core.sanitize import render_markdown
+from participation.core.time import now
+
+
+def select_locale() -> str:
+    """Korean unless the person chose English (in this session or in their account)."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in languages:
+        return user_locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only same-site relative paths are followed after a form, never another host.
+
+    Browsers drop tabs and newlines inside URLs, so "/\t/evil.example" would
+    become "//evil.example"; any control or space character is refused.
+    """
+    if not target or not target.startswith("/") or len(target) > 2000:
+        return False
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and not parts.path.startswith("//")
+
+
+def safe_next(target: str | None, default_endpoint: str = "core.index") -> str:
+    return target if is_safe_next(target) else url_for(default_endpoint)
+
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config.get("STRICT_TRANSPORT_SECURITY"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if current_user and getattr(current_user, "is_authenticated", False):
+        # Pages for a signed-in person are personal; shared caches must not keep them.
+        headers.setdefault("Cache-Control", "private, no-store")
+    headers["Vary"] = "Cookie"
+    return response
+
+
+ERROR_TEXTS = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    403: (_l("Not allowed"), _l("You do not have permission to do this.")),
+    404: (_l("Page not found"), _l("There is no page at this address. It may have moved or been removed.")),
+    405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("Too large"), _l("What you sent is larger than we accept. Send smaller files or less text.")),
+    429: (_l("Too many requests"), _l("You have tried this too many times. Please wait a few minutes and try again.")),
+    503: (_l("Busy"), _l("Many people are using the site at this moment. Please try again in a few seconds.")),
+    500: (_l("Something went wrong"), _l("An error occurred on our side. It has been logged. Please try again later.")),
+}
+CSRF_MESSAGE = _l("This form has expired or is missing its security token. Go back, reload the page and try again.")
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(code: int, message=None, *, error_code: str | None = None):
+    title, default_message = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+    message = message or default_message
+    if wants_json():
+        return jsonify(error={"status": code, "code": error_code or title, "message": str(message)}), code
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def _handle_http_error(exc: HTTPException):
+    if exc.code == 401:
+        if wants_json():
+            return error_response(403, _l("Sign in to do this."), error_code="login_required")
+        return redirect(url_for("accounts.login", next=current_path()))
+    if exc.code == 429:
+        return error_response(429, _rate_limit_message(exc), error_code="rate_limited")
+    if exc.code not in ERROR_TEXTS:
+        return exc
+    return error_response(exc.code, error_code=exc.name.lower().replace(" ", "_"))
+
+
+def _rate_limit_message(exc):
+    try:
+        minutes = max(1, -(-exc.limit.limit.get_expiry() // 60))
+    except AttributeError:
+        minutes = 1
+    if request.endpoint == "accounts.login":
+        return _l("Too many failed sign-in attempts. For your security, wait %(minutes)d minutes and try again.", minutes=minutes)
+    if request.endpoint == "accounts.register":
+        return _l("Too many accounts were created from this connection. Please try again in %(minutes)d minutes.", minutes=minutes)
+    return ERROR_TEXTS[429][1]
+
+
+def _handle_csrf_error(exc: CSRFError):
+    return error_response(400, CSRF_MESSAGE, error_code="csrf")
+
+
+def _handle_database_busy(exc: OperationalError):
+    """A lock not won in time (SQLite's busy timeout, a PostgreSQL deadlock): try again, not a crash."""
+    from participation.extensions import db
+
+    db.session.rollback()
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "locked" in text or "deadlock" in text or "could not serialize" in text or "lock timeout" in text:
+        current_app.logger.warning("database busy on %s %s: %s", request.method, request.path, text)
+        response, status = error_response(503, error_code="busy")
+        response = current_app.make_response((response, status))
+        response.headers["Retry-After"] = "2"
+        return response
+    raise exc
+
+
+def _handle_unexpected(exc: Exception):
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    from participation.extensions import db
+
+    db.session.rollback()
+    return error_response(500, error_code="internal")
+
+
+def _template_helpers():
+    locale = str(get_locale())
+    return {
+        "current_locale": locale,
+        "city_name": current_app.config["CITY_NAME"].get(locale, current_app.config["CITY_NAME"]["ko"]),
+    }
+
+
+# CLDR's abbreviated Korean day period is "AM"/"PM"; residents read "오전"/"오후".
+DATETIME_PATTERNS = {"ko": "yyyy. M. d. aaaa h:mm", "en": "MMM d, yyyy, h:mm a"}
+
+
+def format_local_datetime(value, pattern: str | None = None) -> str:
+    """A timestamp as residents read it: in Seoul time, in their language, to the minute."""
+    if not value:
+        return ""
+    return format_datetime(value, pattern or DATETIME_PATTERNS.get(str(get_locale()), "medium"))
+
+
+def current_path() -> str:
+    """This page's path and query, for `next` links back to it."""
+    return request.full_path.rstrip("?")
+
+
+def user_or_address() -> str:
+    """Rate-limit key: the signed-in person, else the client address."""
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return f"user:{current_user.id}"
+    return f"addr:{request.remote_addr}"
+
+
+MAX_PAGE = 100_000
+MAX_DATABASE_ID = 2**31 - 1
+
+
+def query_id(name: str) -> int | None:
+    """An id from the query string, or None when absent, malformed or beyond any stored id."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_DATABASE_ID else None
+
+
+def requested_page() -> int:
+    """The `page` query parameter, kept between 1 and what a database offset can hold."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
+def page_url(page: int) -> str:
+    """The current page's URL with its query string kept and `page` replaced."""
+    view_args = request.view_args or {}
+    # Only ordinary query parameters are carried over: never url_for's own
+    # options (_external, _method, ...) nor anything that would replace the route's values.
+    query = {k: v for k, v in request.args.items() if not k.startswith("_") and k not in ("endpoint", "page") and k not in view_args}
+    return url_for(request.endpoint, **view_args, **query, page=page)
+
+
+def _localized(obj) -> str:
+    if obj is None:
+        return ""
+    return obj.name_for(str(get_locale()))
+
+
+def _refuse_nul_characters():
+    """No form or query value may carry a NUL character: PostgreSQL cannot store one, and no person types it."""
+    for values in (request.args, request.form):
+        for _key, value in values.items(multi=True):
+            if "\x00" in value:
+                return error_response(400, _l("The request contained a character that is not allowed."), error_code="nul_character")
+    return None
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in URLs, capped at the largest id either database can hold.
+
+    A larger number is simply a page that does not exist (404), rather than an
+    overflow inside the database driver.
+    """
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_DATABASE_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def init_url_converters(app: Flask) -> None:
+    """Must run before any blueprint adds its routes."""
+    app.url_map.converters["int"] = DatabaseIdConverter
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul_characters)
+    app.after_request(_security_headers)
+    app.register_error_handler(CSRFError, _handle_csrf_error)
+    app.register_error_handler(OperationalError, _handle_database_busy)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    if not app.config.get("TESTING") or app.config.get("HANDLE_UNEXPECTED_ERRORS"):
+        app.register_error_handler(Exception, _handle_unexpected)
+    app.context_processor(_template_helpers)
+    # Globals rather than context, so that macros imported without context (which
+    # Jinja caches) can use them.
+    app.jinja_env.globals.update(
+        form_error_items=error_items, page_url=page_url, now_utc=now, current_path=current_path, current_user=current_user
+    )
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["datetime"] = format_local_datetime
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["localized"] = _localized
+    app.jinja_env.filters["full_name"] = lambda district: district.full_name_for(str(get_locale())) if district else ""
+    app.jinja_env.filters["fromisoformat"] = datetime.fromisoformat
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,1 @@
+"""Ideas: categories (routed to departments) now; ideas, attachments and search come next."""

@@ -1,0 +1,1 @@
+"""Voting: supports for ideas under per-round allowances, the vote counter cache, response tiers reached."""

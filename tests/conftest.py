@@ -1,0 +1,206 @@
+"""Test fixtures: one migrated database per run, cleaned after every test.
+
+The suite runs on a SQLite file by default and on PostgreSQL when
+TEST_DATABASE_URL is set. The schema comes from the Alembic migrations, so
+every run also exercises them. Tests run with CSRF protection on; the client
+below fetches a real token from a page, as a browser would.
+"""
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import delete
+
+from config import normalise_database_url
+from participation import create_app
+from participation.core.i18n import compile_stale_catalogs
+from participation.extensions import db, limiter
+from participation.ideas.search import forget_counts
+from tests.factories import PASSWORD
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = normalise_database_url(os.environ.get("TEST_DATABASE_URL"))
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+class Client(FlaskClient):
+    """A test client that sends a CSRF token with every form, like a browser would.
+
+    Each request runs in a context of its own, as in a real server: it gets its
+    own `g` and its own database session even when the test holds an app
+    context open. Around each request the test's session is committed, so the
+    request sees what the test made and the test then reads what the request
+    stored.
+    """
+
+    def open(self, *args, **kwargs):
+        outer = has_app_context()
+        if outer:
+            db.session.commit()
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if outer:
+            db.session.commit()
+        return response
+
+    def use_english(self) -> None:
+        with self.session_transaction() as session:
+            session["lang"] = "en"
+
+    def csrf_token(self, path: str = "/") -> str:
+        response = self.get(path)
+        match = CSRF_RE.search(response.get_data(as_text=True))
+        assert match, f"no CSRF token on {path}"
+        return match.group(1) or match.group(2)
+
+    def post_form(self, url: str, data: dict | None = None, *, token_from: str = "/", **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token(token_from))
+        return self.post(url, data=data, **kwargs)
+
+    def login(self, email: str, password: str = PASSWORD, **extra):
+        response = self.post_form("/login", {"email": email, "password": password, **extra})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return response
+
+    def logout(self):
+        return self.post_form("/logout")
+
+
+def reset_schema(app) -> None:
+    """Drop everything and build the schema from the migrations."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # The test database only: start from nothing, extra indexes and all.
+                connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+                connection.exec_driver_sql("CREATE SCHEMA public")
+        db.drop_all()  # SQLite runs on a fresh file; this is a no-op there
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    # `make test` compiles the catalogs; running pytest directly must not test stale ones.
+    compile_stale_catalogs(Path(__file__).resolve().parents[1] / "participation" / "translations")
+    app = create_app(
+        "testing",
+        {"SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory), "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads"))},
+    )
+    app.test_client_class = Client
+    reset_schema(app)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Every test starts from an empty database and fresh rate-limit counters.
+
+    Flask-Limiter keeps its storage on the extension object, not per app, so a
+    test that builds another app (production settings, a second node) would
+    swap the storage under the suite's app; it is put back after every test.
+    """
+    limiter_state = vars(limiter).copy()
+    yield
+    vars(limiter).update(limiter_state)
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(delete(table))
+        limiter.reset()
+    forget_counts()
+    uploads = Path(app.config["UPLOAD_FOLDER"])
+    if uploads.exists():
+        shutil.rmtree(uploads)
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_client(app):
+    """More clients, each with its own cookies (another browser or device)."""
+    return app.test_client
+
+
+@pytest.fixture
+def admin_client(client, app_ctx):
+    """The client, signed in as an administrator, reading English."""
+    from tests.factories import make_user
+
+    admin = make_user(roles={"admin"})
+    client.login(admin.email)
+    client.use_english()
+    client.user = admin
+    return client
+
+
+@pytest.fixture
+def resident_client(client, app_ctx):
+    """The client, signed in as a resident (available as client.user), reading English."""
+    from tests.factories import make_user
+
+    user = make_user(display_name="주민제안자")
+    client.login(user.email)
+    client.use_english()
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as statements:` lists the SQL statements run inside the block."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+                statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -1,0 +1,78 @@
+"""Who may open which page, for every route of the app."""
+from __future__ import annotations
+
+from tests.permissions import EVERY_ROLE, SIGNED_IN, Route, check_matrix, people_by_role
+
+ADMIN = frozenset({"admin"})
+
+ROUTES = [
+    Route("GET", "/", EVERY_ROLE),
+    Route("GET", "/privacy", EVERY_ROLE),
+    Route("GET", "/healthz", EVERY_ROLE),
+    Route("GET", "/login", EVERY_ROLE),
+    Route("GET", "/register", frozenset({"visitor"})),
+    Route("POST", "/language", EVERY_ROLE, {"lang": "en"}),
+    Route("GET", "/account", SIGNED_IN),
+    Route("GET", "/account/password", SIGNED_IN),
+    Route("GET", "/account/delete", SIGNED_IN),
+    Route("POST", "/account/delete", SIGNED_IN, {"password": "wrong-password-1", "confirm": "y"}),
+    Route("GET", "/admin/", ADMIN),
+    Route("GET", "/admin/users", ADMIN),
+    Route("GET", "/admin/audit", ADMIN),
+    Route("GET", "/admin/departments/", ADMIN),
+    Route("POST", "/admin/departments/", ADMIN, {"name_ko": ""}),
+    Route("GET", "/admin/districts/", ADMIN),
+    Route("GET", "/admin/categories/", ADMIN),
+    Route("GET", "/admin/categories/999999", ADMIN),
+    Route("POST", "/admin/departments/999999/retire", ADMIN),
+    Route("POST", "/admin/districts/999999/restore", ADMIN),
+    Route("GET", "/admin/users/999999", ADMIN),
+    Route("POST", "/admin/users/999999", ADMIN),
+    Route("GET", "/rounds", EVERY_ROLE),
+    Route("GET", "/rounds/new", frozenset({"official", "admin"})),
+    Route("POST", "/rounds/new", frozenset({"official", "admin"}), {"title": ""}),
+    Route("GET", "/ideas", EVERY_ROLE),
+    Route("GET", "/me/votes", SIGNED_IN),
+]
+
+# Routes whose answer depends on a round or idea; covered by the role x phase
+# matrix in tests/ideas/test_permissions.py and by the tests named here.
+ROUND_AND_IDEA_ROUTES = {
+    "rounds.edit": "tests/rounds/test_rounds.py",
+    "rounds.schedule": "tests/rounds/test_rounds.py",
+    "ideas.round_detail": "tests/rounds/test_rounds.py",
+    "ideas.submit": "tests/ideas/test_submit.py",
+    "ideas.similar": "tests/ideas/test_similar.py",
+    "ideas.detail": "tests/ideas/test_submit.py",
+    "ideas.edit": "tests/ideas/test_submit.py",
+    "ideas.withdraw": "tests/ideas/test_submit.py",
+    "ideas.post_update": "tests/ideas/test_submit.py",
+    "ideas.photo": "tests/ideas/test_submit.py",
+    "voting.vote": "tests/voting/test_voting.py",
+    "voting.unvote": "tests/voting/test_voting.py",
+}
+
+# Routes exercised elsewhere because they need particular state (a profile to
+# view, a session to end), with the test that covers each.
+COVERED_ELSEWHERE = {
+    "accounts.profile": "tests/accounts/test_account.py",
+    "accounts.logout": "tests/accounts/test_login.py",
+    "static": "served files",
+}
+
+
+def test_role_by_route_matrix(app, make_client, app_ctx):
+    check_matrix(people_by_role(make_client), ROUTES)
+
+
+def test_every_route_is_in_the_matrix(app):
+    """A new view must be added to a permission matrix (here or in its domain's tests)."""
+    from werkzeug.routing import MapAdapter
+
+    adapter: MapAdapter = app.url_map.bind("localhost")
+    in_matrix = set()
+    for route in ROUTES:
+        endpoint, _ = adapter.match(route.path, method=route.method)
+        in_matrix.add(endpoint)
+    missing = {rule.endpoint for rule in app.url_map.iter_rules()} - in_matrix - set(COVERED_ELSEWHERE) - set(ROUND_AND_IDEA_ROUTES)
+    assert not missing, f"add these endpoints to a permission matrix: {sorted(missing)}"
