@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -60,14 +61,47 @@ def write_transaction():
             session.commit()
         finally:
             session.expire_on_commit = expire
-    session.connection(execution_options={"write": True})
-    session.info["write_transaction"] = True
+    with _writer_gate(session.get_bind()):
+        session.connection(execution_options={"write": True})
+        session.info["write_transaction"] = True
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+# SQLite has one writer at a time, and its busy handler is not a queue: a
+# writer that keeps losing the race for the lock gives up after busy_timeout
+# with "database is locked", however short each transaction is. Threads of one
+# process therefore queue here first; busy_timeout then only arbitrates
+# between processes (the web server and the scheduler), where contention is low.
+WRITER_GATE_TIMEOUT = 60.0
+_writer_gates: dict[str, threading.RLock] = {}
+_writer_gates_lock = threading.Lock()
+
+
+def _writer_gate(engine):
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    key = str(engine.url)
+    with _writer_gates_lock:
+        gate = _writer_gates.setdefault(key, threading.RLock())
+    return _held(gate)
+
+
+@contextmanager
+def _held(gate):
+    if not gate.acquire(timeout=WRITER_GATE_TIMEOUT):
+        from sqlalchemy.exc import OperationalError
+
+        # The same error SQLite raises, so the web layer answers 503 "busy, try again".
+        raise OperationalError("BEGIN IMMEDIATE", (), sqlite3.OperationalError("database is locked"))
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        yield
+    finally:
+        gate.release()
 
 
 @event.listens_for(Session, "after_transaction_end")
