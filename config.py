@@ -69,6 +69,9 @@ class Config:
     REGISTER_LIMIT_PER_IP = "10 per hour"
     # Submitting and editing ideas (each may carry three photos to decode).
     IDEA_POST_LIMIT = "30 per hour"
+    COMMENT_LIMIT_PER_ACCOUNT = "6 per minute; 60 per hour"
+    COMMENT_LIMIT_PER_IP = "30 per minute; 300 per hour"
+    FLAG_LIMIT_PER_ACCOUNT = "20 per hour"
 
     # Mail (used by the notifications outbox in a later issue).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")

@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from participation.accounts.views import bp as accounts_bp
     from participation.admin.views import bp as admin_bp
     from participation.core.views import bp as core_bp
+    from participation.deliberation.views import bp as deliberation_bp
     from participation.ideas.views import bp as ideas_bp
     from participation.rounds.views import bp as rounds_bp
     from participation.voting.views import bp as voting_bp
@@ -78,5 +79,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(ideas_bp)
+    app.register_blueprint(deliberation_bp)
     app.register_blueprint(voting_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -33,6 +33,10 @@ ROUTES = [
     Route("POST", "/rounds/new", frozenset({"official", "admin"}), {"title": ""}),
     Route("GET", "/ideas", EVERY_ROLE),
     Route("GET", "/me/votes", SIGNED_IN),
+    Route("GET", "/moderation", frozenset({"moderator", "admin"})),
+    Route("POST", "/moderation/items/999999", frozenset({"moderator", "admin"})),
+    Route("GET", "/moderation/users/999999/suspend", frozenset({"moderator", "admin"})),
+    Route("GET", "/moderation/log", EVERY_ROLE),
 ]
 
 # Routes whose answer depends on a round or idea; covered by the role x phase
@@ -50,6 +54,17 @@ ROUND_AND_IDEA_ROUTES = {
     "ideas.photo": "tests/ideas/test_submit.py",
     "voting.vote": "tests/voting/test_voting.py",
     "voting.unvote": "tests/voting/test_voting.py",
+    # Deliberation routes depend on the subject's phase and the comment's author:
+    # the role x phase matrix and these tests cover them.
+    "deliberation.new_comment": "tests/deliberation/test_permissions.py",
+    "deliberation.comment": "tests/deliberation/test_threads.py",
+    "deliberation.edit_comment": "tests/deliberation/test_threads.py",
+    "deliberation.delete_comment": "tests/deliberation/test_threads.py",
+    "deliberation.vote_comment": "tests/deliberation/test_threads.py",
+    "deliberation.flag_comment": "tests/deliberation/test_flags_and_moderation.py",
+    "deliberation.flag_idea": "tests/deliberation/test_flags_and_moderation.py",
+    "deliberation.request_comment_review": "tests/deliberation/test_flags_and_moderation.py",
+    "deliberation.request_idea_review": "tests/deliberation/test_flags_and_moderation.py",
 }
 
 # Routes exercised elsewhere because they need particular state (a profile to

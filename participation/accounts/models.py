@@ -90,6 +90,8 @@ class User(db.Model):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set by a moderator: until then the person may read but not post, vote or flag.
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     district: Mapped[District | None] = relationship()
     department: Mapped[Department | None] = relationship()
@@ -119,6 +121,9 @@ class User(db.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    def is_suspended(self, now: datetime) -> bool:
+        return self.suspended_until is not None and self.suspended_until > now
 
     @property
     def roles(self) -> frozenset[str]:

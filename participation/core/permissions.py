@@ -8,12 +8,18 @@ from flask import abort
 from flask_login import current_user
 
 
-def require(allowed: bool) -> None:
-    """Abort with 401 for anonymous visitors and 403 for signed-in users when not allowed."""
+def require(allowed: bool, reason=None) -> None:
+    """Abort with 401 for anonymous visitors and 403 for signed-in users when not allowed.
+
+    `reason`, when given, is what the 403 page tells the signed-in person instead
+    of the general "you do not have permission".
+    """
     if allowed:
         return
     if not current_user.is_authenticated:
         abort(401)
+    if reason is not None:
+        abort(403, description=reason)
     abort(403)
 
 

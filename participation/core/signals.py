@@ -22,3 +22,9 @@ idea_submitted = _signals.signal("idea-submitted")
 idea_withdrawn = _signals.signal("idea-withdrawn")
 vote_cast = _signals.signal("vote-cast")
 tier_reached = _signals.signal("tier-reached")
+
+# Deliberation: a comment was posted (sender: the comment; `subject` is what it
+# discusses), and a moderator decided on a comment or an idea (sender: the
+# moderation action; its author is told the reason).
+comment_posted = _signals.signal("comment-posted")
+moderation_decided = _signals.signal("moderation-decided")

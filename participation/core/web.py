@@ -120,7 +120,9 @@ def _handle_http_error(exc: HTTPException):
         return error_response(429, _rate_limit_message(exc), error_code="rate_limited")
     if exc.code not in ERROR_TEXTS:
         return exc
-    return error_response(exc.code, error_code=exc.name.lower().replace(" ", "_"))
+    # A reason given by the view (core.permissions.require) rather than werkzeug's default text.
+    reason = exc.description if exc.description != type(exc).description else None
+    return error_response(exc.code, reason, error_code=exc.name.lower().replace(" ", "_"))
 
 
 def _rate_limit_message(exc):
@@ -132,7 +134,14 @@ def _rate_limit_message(exc):
         return _l("Too many failed sign-in attempts. For your security, wait %(minutes)d minutes and try again.", minutes=minutes)
     if request.endpoint == "accounts.register":
         return _l("Too many accounts were created from this connection. Please try again in %(minutes)d minutes.", minutes=minutes)
+    if request.endpoint in RATE_LIMIT_MESSAGES:
+        return RATE_LIMIT_MESSAGES[request.endpoint](minutes)
     return ERROR_TEXTS[429][1]
+
+
+# Messages for rate-limited endpoints of other domains, filled by their
+# blueprints: endpoint -> a function of the minutes to wait.
+RATE_LIMIT_MESSAGES: dict = {}
 
 
 def _handle_csrf_error(exc: CSRFError):

@@ -23,7 +23,8 @@ def _is_moderator(user) -> bool:
 
 
 def can_submit(user, round_: Round, now: datetime) -> bool:
-    return _resident(user) and round_.phase(now) == Phase.SUBMISSION
+    """A resident whose account is not suspended, while the round takes ideas."""
+    return _resident(user) and not user.is_suspended(now) and round_.phase(now) == Phase.SUBMISSION
 
 
 def can_view_idea(user, idea: Idea, now: datetime) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from participation.accounts.models import Category, District, User
 from participation.core import audit, signals
 from participation.core.db import lock_for_update
@@ -160,3 +162,29 @@ def withdraw_idea(actor: User, idea: Idea, reason: str, now: datetime) -> None:
     record_timeline(idea, actor, TimelineEvent.WITHDRAWN, now, to_status=IdeaStatus.WITHDRAWN.value, note=idea.status_note)
     audit.record("idea.withdrawn", now, actor=actor, subject=idea)
     signals.idea_withdrawn.send(idea, now=now)
+
+
+def hide_idea(idea: Idea, reason: str, now: datetime) -> None:
+    """Moderation hides a listed idea. The timeline names no moderator (the public
+    moderation log doesn't either); the audit log keeps who. The caller locks the idea."""
+    if idea.status == IdeaStatus.HIDDEN:
+        return
+    idea.status_note = None
+    idea.updated_at = now
+    record_timeline(idea, None, TimelineEvent.HIDDEN, now, to_status=IdeaStatus.HIDDEN.value, details={"reason": reason})
+
+
+def restore_idea(idea: Idea, reason: str, now: datetime) -> None:
+    """Moderation restores a hidden idea to the status it had before it was hidden."""
+    if idea.status != IdeaStatus.HIDDEN:
+        return
+    before = db.session.scalar(
+        select(StatusChange.from_status)
+        .where(StatusChange.idea_id == idea.id, StatusChange.event == TimelineEvent.HIDDEN.value)
+        .order_by(StatusChange.id.desc())
+        .limit(1)
+    )
+    idea.updated_at = now
+    record_timeline(
+        idea, None, TimelineEvent.RESTORED, now, to_status=before or IdeaStatus.PUBLISHED.value, details={"reason": reason}
+    )

@@ -209,6 +209,7 @@ def similar(round_id: int):
 
 
 @bp.route("/ideas/<int:idea_id>")
+@cached_for_visitors
 def detail(idea_id: int):
     idea = _get_idea(idea_id)
     moment = now()

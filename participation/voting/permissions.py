@@ -21,6 +21,8 @@ def vote_refusal(user, idea: Idea, now: datetime):
     an existing vote are checked by the voting service, under its lock."""
     if not can_take_part(user):
         return _l("Sign in to support ideas.")
+    if user.is_suspended(now):
+        return _l("Your account is suspended until %(when)s.", when=format_datetime(user.suspended_until, "yyyy. M. d. HH:mm"))
     round_ = idea.round
     phase = round_.phase(now)
     if phase in (Phase.DRAFT, Phase.UPCOMING, Phase.SUBMISSION, Phase.REVIEW):
