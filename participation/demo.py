@@ -21,6 +21,7 @@ from participation.accounts.models import Role, User
 from participation.accounts.reference import save_category
 from participation.core.time import now
 from participation.demo_ideas import IDEAS
+from participation.demo_threads import seed_threads
 from participation.extensions import db
 from participation.ideas.photos import process_photo
 from participation.ideas.services import IdeaData, submit_idea
@@ -111,6 +112,14 @@ def seed(when=None) -> list[tuple[str, str, str]]:
         for n in range(1, 25)
     ]
     _seed_votes(rounds["safety"], ideas["safety"], [people["resident2@demo.gongron.kr"], *neighbours, *supporters], when)
+    db.session.flush()
+    voices = {
+        "r1": people["resident@demo.gongron.kr"], "r2": people["resident2@demo.gongron.kr"], "r3": people["resident3@demo.gongron.kr"],
+        "traffic": people["official@demo.gongron.kr"], "parks": people["parks@demo.gongron.kr"],
+        **{f"n{n}": person for n, person in enumerate(neighbours, start=1)},
+        **{f"s{n}": person for n, person in enumerate(supporters, start=1)},
+    }
+    seed_threads({idea.title: idea for group in ideas.values() for idea in group}, voices, when)
     db.session.flush()
     return printed
 

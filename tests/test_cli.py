@@ -70,3 +70,29 @@ def test_demo_seed_is_refused_in_production(app, runner, app_ctx):
     finally:
         app.config["DEMO_ALLOWED"] = True
     assert result.exit_code != 0 and "not allowed" in result.output
+
+
+def test_demo_seed_starts_discussions_with_every_stance_and_leaves_reports_to_review(runner, make_client, app_ctx):
+    from participation.deliberation.models import Comment, Flag, ModerationItem, Thread
+    from participation.ideas.models import Idea
+
+    result = runner.invoke(args=["demo", "seed", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    stances = dict(db.session.execute(select(Comment.stance, func.count()).group_by(Comment.stance)).all())
+    assert set(stances) == {"for", "against", "neutral"} and sum(stances.values()) >= 20
+    assert db.session.scalar(select(func.count()).select_from(Comment).where(Comment.depth > 0)) >= 10
+    assert db.session.scalar(select(func.count()).select_from(Comment).where(Comment.official_department_id.is_not(None))) >= 2
+    # Pending reports, below the hiding threshold, wait in the queue; nothing is hidden yet.
+    assert db.session.scalar(select(func.count()).select_from(ModerationItem).where(ModerationItem.closed_at.is_(None))) == 3
+    assert db.session.scalar(select(func.count()).select_from(Flag)) == 4
+    assert db.session.scalar(select(func.count()).select_from(Comment).where(Comment.status != "visible")) == 0
+    discussed = db.session.scalar(select(Idea).where(Idea.title == "역 앞 버스정류장에 온열의자 설치"))
+    in_thread = db.session.scalar(
+        select(func.count()).select_from(Comment).join(Thread).where(Thread.subject_kind == "idea", Thread.subject_id == discussed.id)
+    )
+    assert discussed.comment_count == in_thread == 8
+    moderator = make_client()
+    moderator.login("moderator@demo.gongron.kr", password="gongron-demo-2026")
+    moderator.use_english()
+    queue = moderator.get("/moderation").get_data(as_text=True)
+    assert "특정 운전자를 비난하는 것처럼 읽힙니다." in queue
