@@ -8,7 +8,7 @@ PORT ?= 5000
 CATALOGS := $(wildcard participation/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test setup db translations extract-messages bench bench-quick lint clean
+.PHONY: run test setup db translations extract-messages bench bench-quick bench-threads lint clean
 
 run: setup db
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -44,6 +44,9 @@ bench: setup
 
 bench-quick: setup
 	$(BIN)/python bench/run.py --quick
+
+bench-threads: setup
+	$(BIN)/python bench/threads.py
 
 lint: setup
 	$(BIN)/ruff check participation tests
