@@ -18,31 +18,15 @@
     event.preventDefault();
     var body = new FormData(form);
     body.set("value", button.value);
-    form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
-    fetch(form.action, { method: "POST", body: body, headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (response) {
-        return response.json().catch(function () { return null; }).then(function (data) { return { ok: response.ok, data: data }; });
-      })
-      .then(function (result) {
-        var data = result.data;
-        if (!data) { form.submit(); return; }
-        if (result.ok) {
-          form.querySelector("[data-count=up]").textContent = data.up;
-          form.querySelector("[data-count=down]").textContent = data.down;
-          form.querySelectorAll("button[name=value]").forEach(function (b) {
-            var chosen = (b.value === "up" && data.mine === 1) || (b.value === "down" && data.mine === -1);
-            b.classList.toggle("chosen", chosen);
-            b.setAttribute("aria-pressed", chosen ? "true" : "false");
-          });
-        }
-        var live = document.querySelector("[data-live-message]");
-        if (live) live.textContent = result.ok ? data.message : data.error.message;
-        var note = form.querySelector(".vote-message");
-        if (!note) { note = document.createElement("span"); note.className = "vote-message"; form.appendChild(note); }
-        note.textContent = result.ok ? data.message : data.error.message;
-        note.classList.toggle("vote-message-error", !result.ok);
-      })
-      .catch(function () { form.submit(); })
-      .then(function () { form.querySelectorAll("button").forEach(function (b) { b.disabled = false; }); });
+    window.gongronPostInPlace(form, body, function (data, ok) {
+      if (!ok) return;
+      form.querySelector("[data-count=up]").textContent = data.up;
+      form.querySelector("[data-count=down]").textContent = data.down;
+      form.querySelectorAll("button[name=value]").forEach(function (b) {
+        var chosen = (b.value === "up" && data.mine === 1) || (b.value === "down" && data.mine === -1);
+        b.classList.toggle("chosen", chosen);
+        b.setAttribute("aria-pressed", chosen ? "true" : "false");
+      });
+    });
   });
 })();

@@ -1,0 +1,38 @@
+// Forms that update in place: post as JSON, show the answer next to the form and
+// to screen readers, and fall back to an ordinary form post on any surprise.
+(function () {
+  "use strict";
+  var live = null;
+
+  function say(form, text, ok) {
+    live = live || document.querySelector("[data-live-message]");
+    if (live) { live.textContent = ""; window.setTimeout(function () { live.textContent = text; }, 50); }
+    var note = form.querySelector(".vote-message");
+    if (!note) {
+      note = document.createElement("span");
+      note.className = "vote-message";
+      form.appendChild(note);
+    }
+    note.textContent = text;
+    note.classList.toggle("vote-message-error", !ok);
+  }
+
+  // Post `body` to the form's action; `update(data)` runs on success. Buttons are
+  // disabled meanwhile; without JSON back, the form is submitted the plain way.
+  window.gongronPostInPlace = function (form, body, update) {
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (b) { b.disabled = true; });
+    return fetch(form.action, { method: "POST", body: body, headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        return response.json().catch(function () { return null; }).then(function (data) { return { ok: response.ok, data: data }; });
+      })
+      .then(function (result) {
+        var data = result.data;
+        if (!data) { form.submit(); return; }
+        update(data, result.ok);
+        say(form, result.ok ? data.message : data.error.message, result.ok);
+      })
+      .catch(function () { form.submit(); })
+      .then(function () { buttons.forEach(function (b) { b.disabled = false; }); });
+  };
+})();
