@@ -35,6 +35,9 @@ ROUTES = [
     Route("GET", "/me/votes", SIGNED_IN),
     Route("GET", "/moderation", frozenset({"moderator", "admin"})),
     Route("POST", "/moderation/items/999999", frozenset({"moderator", "admin"})),
+    Route("GET", "/moderation/items/999999", frozenset({"moderator", "admin"})),
+    Route("POST", "/moderation/comments/999999", frozenset({"moderator", "admin"})),
+    Route("POST", "/moderation/ideas/999999", frozenset({"moderator", "admin"})),
     Route("GET", "/moderation/users/999999/suspend", frozenset({"moderator", "admin"})),
     Route("GET", "/moderation/log", EVERY_ROLE),
 ]

@@ -30,6 +30,7 @@ QUEUE_REASON_LABELS = {
     "flagged": _l("Reported"),
     "held": _l("New account's comment with links"),
     "review_requested": _l("Author asked for a review"),
+    "moderator": _l("Raised by a moderator"),
 }
 
 COMMENT_STATUS_LABELS = {

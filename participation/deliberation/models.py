@@ -85,6 +85,7 @@ class QueueReason(enum.StrEnum):
     FLAGGED = "flagged"
     HELD = "held"
     REVIEW_REQUESTED = "review_requested"
+    MODERATOR = "moderator"  # a moderator came across it and put it up for a decision
 
 
 class Thread(db.Model):

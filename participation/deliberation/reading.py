@@ -300,21 +300,29 @@ def _describe(subject) -> tuple[str, str | None]:
     return kind.title(subject), kind.url(subject)
 
 
+def _queue_items():
+    return select(ModerationItem).options(
+        joinedload(ModerationItem.comment).joinedload(Comment.author),
+        joinedload(ModerationItem.comment).joinedload(Comment.thread),
+        joinedload(ModerationItem.comment).joinedload(Comment.parent),
+        joinedload(ModerationItem.idea),
+    )
+
+
 def open_queue(page: int):
     """Open items, oldest first, with their flags and what each comment is about."""
-    stmt = (
-        select(ModerationItem)
-        .where(ModerationItem.closed_at.is_(None))
-        .order_by(ModerationItem.opened_at.asc(), ModerationItem.id.asc())
-        .options(
-            joinedload(ModerationItem.comment).joinedload(Comment.author),
-            joinedload(ModerationItem.comment).joinedload(Comment.thread),
-            joinedload(ModerationItem.comment).joinedload(Comment.parent),
-            joinedload(ModerationItem.idea),
-        )
-    )
+    stmt = _queue_items().where(ModerationItem.closed_at.is_(None)).order_by(ModerationItem.opened_at.asc(), ModerationItem.id.asc())
     result = db.paginate(stmt, page=page, per_page=QUEUE_PER_PAGE, error_out=False)
-    items = result.items
+    return result, _entries(result.items)
+
+
+def open_item(item_id: int) -> QueueEntry | None:
+    """One open item, as the queue shows it."""
+    item = db.session.scalar(_queue_items().where(ModerationItem.id == item_id, ModerationItem.closed_at.is_(None)))
+    return _entries([item])[0] if item is not None else None
+
+
+def _entries(items: list[ModerationItem]) -> list[QueueEntry]:
     comment_ids = [i.comment_id for i in items if i.comment_id]
     idea_ids = [i.idea_id for i in items if i.idea_id]
     flags: dict[tuple[str, int], list[Flag]] = defaultdict(list)
@@ -336,7 +344,7 @@ def open_queue(page: int):
             key = ("idea", item.idea_id)
         title, url = _describe(subject)
         entries.append(QueueEntry(item, flags.get(key, []), subject, title, url))
-    return result, entries
+    return entries
 
 
 def queue_size() -> int:

@@ -424,6 +424,17 @@ def decide(moderator: User, item: ModerationItem, decision: str, reason: str, no
     return action
 
 
+def raise_for_decision(moderator: User, target, now: datetime) -> ModerationItem:
+    """A moderator puts a comment or an idea they came across in the queue, to decide on it there."""
+    comment, idea = (target, None) if isinstance(target, Comment) else (None, target)
+    lock_for_update(target)
+    if comment is not None and comment.status == CommentStatus.DELETED:
+        raise ServiceError(_l("This comment was already deleted."), code="deleted")
+    item = _open_item(comment=comment, idea=idea, reason=QueueReason.MODERATOR, now=now)
+    audit.record("moderation.raised", now, actor=moderator, subject=target)
+    return item
+
+
 def request_review(author: User, target, note: str | None, now: datetime) -> ModerationItem:
     """The author of a hidden comment or idea asks the moderators to look again, once."""
     note = _clean_note(note)

@@ -68,6 +68,7 @@ def _thread_context() -> dict:
             "labels": {
                 "agree": _("Agree"), "disagree": _("Disagree"), "reply": _("Reply"), "edit": _("Edit"),
                 "delete": _("Delete"), "report": _("Report"), "reported": _("Reported"), "edited": _("edited"),
+                "moderate": _("Moderate"),
                 **{stance: str(label) for stance, label in labels.STANCE_LABELS.items()},
             },
         }
@@ -371,9 +372,15 @@ def queue():
     return render_template("deliberation/queue.html", page=result, entries=entries, forms=forms, now=now())
 
 
-@bp.route("/moderation/items/<int:item_id>", methods=["POST"])
+@bp.route("/moderation/items/<int:item_id>", methods=["GET", "POST"])
 @permission_required(permissions.can_moderate)
 def decide(item_id: int):
+    if request.method == "GET":
+        entry = reading.open_item(item_id)
+        if entry is None:
+            abort(404)
+        forms = {item_id: DecisionForm(prefix=f"item-{item_id}")}
+        return render_template("deliberation/queue.html", page=None, entries=[entry], forms=forms, single=True, now=now())
     item = db.session.get(ModerationItem, item_id)
     if item is None:
         abort(404)
@@ -393,6 +400,30 @@ def decide(item_id: int):
             flash(str(message), "error")
     forms[item.id] = form
     return render_template("deliberation/queue.html", page=result, entries=entries, forms=forms, now=now()), 422
+
+
+def _raise(target):
+    try:
+        with write_transaction():
+            item = services.raise_for_decision(current_user, target, now())
+    except ServiceError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("deliberation.queue"))
+    return redirect(url_for("deliberation.decide", item_id=item.id))
+
+
+@bp.route("/moderation/comments/<int:comment_id>", methods=["POST"])
+@permission_required(permissions.can_moderate)
+def raise_comment(comment_id: int):
+    """Put a comment in the queue to decide on it (a moderator need not wait for reports)."""
+    found, _subject = _get_comment(comment_id)
+    return _raise(found)
+
+
+@bp.route("/moderation/ideas/<int:idea_id>", methods=["POST"])
+@permission_required(permissions.can_moderate)
+def raise_idea(idea_id: int):
+    return _raise(_get_idea(idea_id))
 
 
 @bp.route("/moderation/users/<int:user_id>/suspend", methods=["GET", "POST"])
