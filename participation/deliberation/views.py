@@ -65,6 +65,9 @@ def _thread_context() -> dict:
             "now": now(),
             "token": generate_csrf(),
             "here": current_path(),
+            # "/comments/": every comment's own routes hang below /comments/<id>
+            # (built by string rather than url_for, hundreds of times a page).
+            "comments_root": url_for("deliberation.comment", comment_id=1)[:-1],
             "labels": {
                 "agree": _("Agree"), "disagree": _("Disagree"), "reply": _("Reply"), "edit": _("Edit"),
                 "delete": _("Delete"), "report": _("Report"), "reported": _("Reported"), "edited": _("edited"),

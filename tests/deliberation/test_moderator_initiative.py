@@ -60,3 +60,18 @@ def test_residents_cannot_raise_items(resident_client):
     assert resident_client.post_form(f"/moderation/comments/{comment.id}").status_code == 403
     assert "Moderate" not in resident_client.get(f"/ideas/{idea.id}").get_data(as_text=True)
     assert db.session.query(ModerationItem).count() == 0
+
+
+def test_the_comment_links_built_by_string_match_the_routes(app):
+    """The thread template builds each comment's links as /comments/<id>/... without url_for."""
+    from flask import url_for
+
+    with app.test_request_context():
+        for endpoint, suffix in (
+            ("deliberation.comment", ""),
+            ("deliberation.vote_comment", "/vote"),
+            ("deliberation.edit_comment", "/edit"),
+            ("deliberation.delete_comment", "/delete"),
+            ("deliberation.flag_comment", "/flag"),
+        ):
+            assert url_for(endpoint, comment_id=42) == url_for("deliberation.comment", comment_id=1)[:-1] + "42" + suffix
