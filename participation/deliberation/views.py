@@ -180,6 +180,8 @@ def new_comment(kind_name: str, subject_id: int):
     parent = db.session.get(Comment, parent_id) if parent_id else None
     if parent_id and (parent is None or parent.thread.subject_kind != kind.name or parent.thread.subject_id != subject.id):
         abort(404)
+    if parent is not None and parent.status == CommentStatus.HELD and not permissions.can_see_hidden_content(current_user, parent):
+        abort(404)  # a held comment is not there for anyone but its author and the moderators
     if request.method == "GET":
         form.parent_id.data = str(parent.id) if parent else ""
     closed = permissions.closed_reason(subject, moment)
@@ -319,6 +321,8 @@ _flag_rate = limiter.shared_limit(_flag_limit, scope="flags", key_func=user_or_a
 @_flag_rate
 def flag_comment(comment_id: int):
     found, subject = _get_comment(comment_id)
+    # The page quotes the comment: a hidden one only to those who may see it (the service refuses the report).
+    require(found.status == CommentStatus.VISIBLE or permissions.can_see_hidden_content(current_user, found))
     return _flag(found, _comment_url(found, subject), "comment")
 
 

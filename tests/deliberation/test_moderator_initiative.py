@@ -75,3 +75,21 @@ def test_the_comment_links_built_by_string_match_the_routes(app):
             ("deliberation.flag_comment", "/flag"),
         ):
             assert url_for(endpoint, comment_id=42) == url_for("deliberation.comment", comment_id=1)[:-1] + "42" + suffix
+
+
+def test_hidden_and_held_comments_leak_neither_words_nor_author_through_report_or_reply_pages(resident_client):
+    from participation.core.time import now
+    from participation.deliberation import services
+
+    idea = make_idea(make_round("voting"))
+    hidden = post(make_user(display_name="숨김작성자"), idea, "숨겨진 비밀 내용")
+    hidden.status = "hidden"
+    held_author = make_user(display_name="대기작성자")
+    held = services.post_comment(held_author, idea, "for", "광고 [여기](https://spam.example.com)", None, now())
+    db.session.commit()
+    assert held.status == "held"
+    page = resident_client.get(f"/comments/{hidden.id}/flag")
+    assert page.status_code == 403 and "숨겨진 비밀 내용" not in page.get_data(as_text=True)
+    assert resident_client.get(f"/threads/idea/{idea.id}/comments?parent={held.id}").status_code == 404
+    reply_form = resident_client.get(f"/threads/idea/{idea.id}/comments?parent={hidden.id}").get_data(as_text=True)
+    assert "숨김작성자" not in reply_form and "숨겨진 비밀 내용" not in reply_form
