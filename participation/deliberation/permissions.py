@@ -130,9 +130,6 @@ def can_see_hidden_content(user, comment: Comment) -> bool:
     return _is_author(user, comment) or can_moderate(user)
 
 
-def can_flag_comment(user, comment: Comment, subject, now: datetime) -> bool:
-    return ThreadAccess(user, subject, now).can_flag(comment)
-
 
 def can_request_review(user, *, author_id: int | None, hidden: bool, requested_at) -> bool:
     """The author of a hidden comment or idea may ask for one review."""
