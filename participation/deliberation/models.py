@@ -39,6 +39,7 @@ class Stance(enum.StrEnum):
 class CommentStatus(enum.StrEnum):
     VISIBLE = "visible"
     HELD = "held"  # waiting for a moderator (a new account's comment with links)
+    REJECTED = "rejected"  # held, then turned down: never published, so never in the public tree
     HIDDEN = "hidden"  # hidden by moderation, or by flags until reviewed
     DELETED = "deleted"  # deleted by its author; stays in the tree as a placeholder
 
@@ -104,7 +105,7 @@ class Comment(db.Model):
     __tablename__ = "comments"
     __table_args__ = (
         CheckConstraint("stance IN ('for', 'against', 'neutral')", name="stance"),
-        CheckConstraint("status IN ('visible', 'held', 'hidden', 'deleted')", name="status"),
+        CheckConstraint("status IN ('visible', 'held', 'rejected', 'hidden', 'deleted')", name="status"),
         CheckConstraint(f"depth BETWEEN 0 AND {MAX_DEPTH}", name="depth"),
         CheckConstraint("(depth = 0) = (parent_id IS NULL)", name="parent_depth"),
         CheckConstraint("up_count >= 0 AND down_count >= 0", name="vote_counts"),
