@@ -72,6 +72,10 @@ class Config:
     COMMENT_LIMIT_PER_ACCOUNT = "6 per minute; 60 per hour"
     COMMENT_LIMIT_PER_IP = "30 per minute; 300 per hour"
     FLAG_LIMIT_PER_ACCOUNT = "20 per hour"
+    # Several people may share one connection (a library, an office), so this is wider than one account's budget.
+    FLAG_LIMIT_PER_IP = "60 per hour"
+    # Voting on comments is quick and undoable; the limit only stops scripts.
+    COMMENT_VOTE_LIMIT_PER_ACCOUNT = "60 per minute"
 
     # Mail (used by the notifications outbox in a later issue).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")

@@ -1,12 +1,13 @@
 """Helpers shared by every domain's forms."""
 from __future__ import annotations
 
-from wtforms import SelectField, SelectMultipleField, ValidationError
+from wtforms import SelectField, SelectMultipleField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.text import normalize_newlines
 
 
 def optional_int(value):
@@ -19,6 +20,15 @@ def optional_int(value):
 def options(pairs) -> list[SelectChoice]:
     """Build select options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class TextField(TextAreaField):
+    """A textarea whose length limits count a line break once, however the browser sent it."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            self.data = normalize_newlines(self.data)
 
 
 class ChoiceField(SelectField):

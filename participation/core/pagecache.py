@@ -65,5 +65,10 @@ def cached_for_visitors(view):
 
 
 def forget_pages() -> None:
+    """Drop every kept page. Views call it once a write that changes what visitors may
+    read has committed (a comment posted, edited, deleted or hidden, a moderator's
+    decision, an idea edited or withdrawn), so hidden or taken-back words are not shown
+    on from a kept copy. Other worker processes still keep theirs for at most
+    PAGE_CACHE_SECONDS."""
     with _lock:
         _pages.clear()

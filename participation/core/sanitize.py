@@ -9,6 +9,7 @@ cannot reach back into our window.
 from __future__ import annotations
 
 from functools import partial
+from html.parser import HTMLParser
 
 import bleach
 import markdown
@@ -56,3 +57,47 @@ def render_markdown(text: str | None) -> Markup:
         html = html.replace(f"<h{level}>", f"<h{level + 2}>").replace(f"</h{level}>", f"</h{level + 2}>")
     return Markup(_cleaner.clean(html))  # noqa: S704  (bleach output is the safe HTML)
 
+
+
+# Elements after which a reader sees a break: their text must not run into the next element's.
+_BLOCK_TAGS = frozenset(
+    {"p", "br", "hr", "pre", "blockquote", "ul", "ol", "li", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td"}
+)
+
+
+class _TextOnly(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def plain_excerpt(html: str | None, limit: int = 160) -> str:
+    """The words of sanitized HTML (render_markdown's output) as one line of plain text,
+    cut at a word boundary to at most `limit` characters plus an ellipsis.
+
+    The result is text, not markup: templates escape it like any other string.
+    """
+    if not html:
+        return ""
+    parser = _TextOnly()
+    parser.feed(str(html))
+    parser.close()
+    text = " ".join("".join(parser.parts).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1]
+    space = cut.rfind(" ")
+    # At the last space, unless that throws most of the excerpt away (one long word or URL).
+    cut = cut[:space] if space > limit // 2 else text[:limit]
+    return cut.rstrip(" ,.;:!?·-") + "…"

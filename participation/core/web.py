@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from participation.core.forms import error_items
 from participation.core.i18n import lazy_gettext as _l
-from participation.core.sanitize import render_markdown
+from participation.core.sanitize import plain_excerpt, render_markdown
 from participation.core.time import now
 
 
@@ -273,6 +273,7 @@ def init_app(app: Flask) -> None:
         form_error_items=error_items, page_url=page_url, now_utc=now, current_path=current_path, current_user=current_user
     )
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["excerpt"] = plain_excerpt  # sanitized HTML -> a short line of plain text
     app.jinja_env.filters["datetime"] = format_local_datetime
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["localized"] = _localized

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms import HiddenField, RadioField
 from wtforms.validators import DataRequired, Length, Optional
 
-from participation.core.forms import ChoiceField, options
+from participation.core.forms import ChoiceField, TextField, options
 from participation.core.i18n import lazy_gettext as _l
 from participation.deliberation.labels import (
     DECISION_LABELS,
@@ -26,7 +26,7 @@ def _stance_field():
 
 
 def _body_field():
-    return TextAreaField(
+    return TextField(
         _l("Comment"),
         description=_l("Markdown works: **bold**, lists and links. At most %(max)d characters.", max=BODY_MAX),
         validators=[
@@ -58,7 +58,7 @@ class FlagForm(FlaskForm):
         choices=options(FLAG_REASON_LABELS.items()),
         validators=[DataRequired(_l("Choose a reason."))],
     )
-    text = TextAreaField(
+    text = TextField(
         _l("Details"),
         description=_l("Needed when you choose \"Something else\". Moderators read this; it is not published."),
         validators=[Optional(), Length(max=FLAG_TEXT_MAX, message=_l("Keep it under %(max)d characters.", max=FLAG_TEXT_MAX))],
@@ -67,7 +67,7 @@ class FlagForm(FlaskForm):
 
 
 def _note_field(label, description):
-    return TextAreaField(
+    return TextField(
         label,
         description=description,
         validators=[Optional(), Length(max=NOTE_MAX, message=_l("Keep it under %(max)d characters.", max=NOTE_MAX))],

@@ -22,6 +22,8 @@ ACTION_LABELS = {
     "hidden": _l("Hidden by moderators"),
     "restored": _l("Restored by moderators"),
     "approved": _l("Approved by moderators"),
+    "rejected": _l("Not published by moderators"),
+    "dismissed": _l("Reports reviewed; left as it was"),
     "suspended": _l("Account suspended"),
     "suspension_lifted": _l("Suspension lifted"),
 }
@@ -36,6 +38,7 @@ QUEUE_REASON_LABELS = {
 COMMENT_STATUS_LABELS = {
     "visible": _l("Shown"),
     "held": _l("Waiting for a moderator"),
+    "rejected": _l("Not published"),
     "hidden": _l("Hidden"),
     "deleted": _l("Deleted by its author"),
 }

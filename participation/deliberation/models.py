@@ -78,6 +78,8 @@ class ModerationActionKind(enum.StrEnum):
     HIDDEN = "hidden"
     RESTORED = "restored"
     APPROVED = "approved"  # a held comment published after review
+    REJECTED = "rejected"  # a held comment turned down: it was never published
+    DISMISSED = "dismissed"  # reports looked at and the item left as it was
     SUSPENDED = "suspended"
     SUSPENSION_LIFTED = "suspension_lifted"
 
@@ -158,6 +160,14 @@ class Comment(db.Model):
     def is_visible(self) -> bool:
         return self.status == CommentStatus.VISIBLE
 
+    @property
+    def is_unpublished(self) -> bool:
+        """Held for a moderator or turned down: only its author and the moderators know it exists."""
+        return self.status in UNPUBLISHED
+
+
+UNPUBLISHED = (CommentStatus.HELD.value, CommentStatus.REJECTED.value)
+
 
 class CommentVote(db.Model):
     __tablename__ = "comment_votes"
@@ -214,6 +224,7 @@ class ModerationItem(db.Model):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     review_requested: Mapped[bool] = mapped_column(default=False)
     review_note: Mapped[str | None] = mapped_column(Text)  # the author's words when asking for a review
+    review_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

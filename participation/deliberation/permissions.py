@@ -112,6 +112,33 @@ def can_edit_comment(user, comment: Comment, subject, now: datetime) -> bool:
     return ThreadAccess(user, subject, now).can_edit(comment)
 
 
+def edit_refusal(user, comment: Comment, subject, now: datetime):
+    """Why `user` may not edit `comment` now (a message), or None when they may.
+
+    The same rules as can_edit_comment, asked one at a time so that the author
+    is told the real reason: a suspension, a read-only thread, a comment that is
+    no longer shown, or the end of the editing window.
+    """
+    from participation.core.i18n import lazy_gettext as _l
+
+    if not _is_author(user, comment):
+        return _l("Only its author can edit a comment.")
+    if user.is_suspended(now):
+        return taking_part_refusal(user, now)
+    if comment.status == CommentStatus.DELETED:
+        return _l("A deleted comment cannot be edited.")
+    if comment.status not in (CommentStatus.VISIBLE, CommentStatus.HELD):
+        return _l("A comment hidden by moderators cannot be edited.")
+    closed = closed_reason(subject, now)
+    if closed is not None:
+        return closed
+    if not (can_take_part(user, now) and can_read_thread(user, subject, now)):
+        return _l("This comment can no longer be edited.")
+    if now >= comment.created_at + EDIT_WINDOW:
+        return _l("Comments can be edited for 15 minutes after posting.")
+    return None
+
+
 def can_delete_comment(user, comment: Comment) -> bool:
     return _is_author(user, comment) and comment.status != CommentStatus.DELETED
 
@@ -131,6 +158,9 @@ def can_see_hidden_content(user, comment: Comment) -> bool:
 
 
 
-def can_request_review(user, *, author_id: int | None, hidden: bool, requested_at) -> bool:
-    """The author of a hidden comment or idea may ask for one review."""
-    return _signed_in(user) and author_id is not None and author_id == user.id and hidden and requested_at is None
+def can_request_review(user, *, author_id: int | None, hidden: bool, requested_at, hidden_at=None) -> bool:
+    """The author of a hidden comment or idea may ask for one review of each decision
+    to hide it: none yet, or the last one asked before the item was hidden again."""
+    if not (_signed_in(user) and author_id is not None and author_id == user.id and hidden):
+        return False
+    return requested_at is None or (hidden_at is not None and requested_at < hidden_at)

@@ -20,6 +20,7 @@ from participation.deliberation import permissions, subjects
 from participation.deliberation.models import (
     PER_PAGE,
     REPLIES_SHOWN,
+    UNPUBLISHED,
     Comment,
     CommentStatus,
     CommentVote,
@@ -87,10 +88,11 @@ def _viewer_id(viewer) -> int | None:
 
 
 def _shown_to(viewer_id: int | None):
-    """Held comments are shown only to their authors; everything else keeps its place in the tree."""
+    """Held and turned-down comments are shown only to their authors (they were never
+    published); everything else keeps its place in the tree."""
     if viewer_id is None:
-        return Comment.status != CommentStatus.HELD.value
-    return or_(Comment.status != CommentStatus.HELD.value, Comment.author_id == viewer_id)
+        return Comment.status.not_in(UNPUBLISHED)
+    return or_(Comment.status.not_in(UNPUBLISHED), Comment.author_id == viewer_id)
 
 
 def _order(sort: str):
@@ -230,7 +232,7 @@ def comment_tree(comment: Comment, viewer) -> Comment:
 
 def _attach_decisions(comments: list[Comment], viewer_id: int | None) -> None:
     """The last moderation decision on each of the viewer's own hidden comments, in one query."""
-    mine = {c.id: c for c in comments if viewer_id is not None and c.author_id == viewer_id and c.status == CommentStatus.HIDDEN}
+    mine = {c.id: c for c in comments if viewer_id is not None and c.author_id == viewer_id and c.status in (CommentStatus.HIDDEN, CommentStatus.REJECTED)}
     if not mine:
         return
     ranked = (

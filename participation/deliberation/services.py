@@ -1,9 +1,11 @@
 """Services for deliberation: comments, comment votes, flags and moderation decisions.
 
 Every change runs inside the caller's write transaction (core.db.write_transaction)
-and locks the row it changes first, so double clicks and parallel requests give
-one result on both databases. Counters (visible comments, up and down votes) are
-caches recounted from the rows whenever they change.
+and locks the rows it changes first, so double clicks and parallel requests give
+one result on both databases. Rows are always locked in one order, so two
+requests never wait for each other on PostgreSQL: the subject (the idea), then
+the comment, then the queue item. Counters (visible comments, up and down votes)
+are caches recounted from the rows whenever they change, under the subject's lock.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from participation.core.db import lock_for_update
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.sanitize import render_markdown
+from participation.core.text import normalize_newlines
 from participation.deliberation import permissions, subjects
 from participation.deliberation.models import (
     BODY_MAX,
@@ -76,7 +79,17 @@ def subject_of(thread: Thread):
     return subject
 
 
+def _lock_comment(comment: Comment):
+    """Lock a comment's subject, then the comment (the one lock order), and return the subject."""
+    subject = subject_of(comment.thread)
+    lock_for_update(subject)
+    lock_for_update(comment)
+    return subject
+
+
 def _recount(thread: Thread, subject) -> None:
+    """Recount the visible comments. The caller holds the subject's lock, so two
+    recounts never interleave and the cache cannot drift."""
     db.session.flush()
     count = db.session.scalar(
         select(func.count()).select_from(Comment).where(Comment.thread_id == thread.id, Comment.status == CommentStatus.VISIBLE)
@@ -100,7 +113,7 @@ def _recount_replies(comment: Comment | None) -> None:
 
 
 def _clean_body(body: str | None) -> str:
-    text = (body or "").strip()
+    text = normalize_newlines(body).strip()
     if not text:
         raise ServiceError(_l("Write something before posting."), field="body", code="empty")
     if len(text) > BODY_MAX:
@@ -135,16 +148,19 @@ def _must_wait_for_review(author: User, body_html: str, now: datetime) -> bool:
 
 
 def post_comment(author: User, subject, stance: str, body: str, parent: Comment | None, now: datetime) -> Comment:
+    stance = _clean_stance(stance)
+    text = _clean_body(body)
+    # The subject is locked (and re-read) first; its phase and the parent are
+    # checked as they are now, not as the request loaded them.
+    thread = _thread_for_writing(subject, now)
     reason = permissions.closed_reason(subject, now)
     if reason is not None:
         raise ServiceError(reason, code="thread_closed")
     if author.is_suspended(now):
         raise ServiceError(_suspended_message(author), code="suspended")
-    stance = _clean_stance(stance)
-    text = _clean_body(body)
-    thread = _thread_for_writing(subject, now)
     depth, root_id = 0, None
     if parent is not None:
+        lock_for_update(parent)
         if parent.thread_id != thread.id:
             raise ServiceError(_l("That comment belongs to another discussion."), code="wrong_thread")
         if parent.depth >= MAX_DEPTH:
@@ -187,18 +203,26 @@ def post_comment(author: User, subject, stance: str, body: str, parent: Comment 
 
 
 def edit_comment(actor: User, comment: Comment, stance: str, body: str, now: datetime) -> Comment:
-    lock_for_update(comment)
-    subject = subject_of(comment.thread)
-    if not permissions.can_edit_comment(actor, comment, subject, now):
-        raise ServiceError(_l("Comments can be edited for 15 minutes after posting."), code="not_editable")
+    subject = _lock_comment(comment)
+    refusal = permissions.edit_refusal(actor, comment, subject, now)
+    if refusal is not None:
+        raise ServiceError(refusal, code="not_editable")
     stance = _clean_stance(stance)
     text = _clean_body(body)
     if text == comment.body and stance == comment.stance:
         return comment
-    comment.body, comment.stance = text, stance
-    comment.body_html = str(render_markdown(text))
+    html = str(render_markdown(text))
+    hold = comment.status == CommentStatus.VISIBLE and _must_wait_for_review(actor, html, now)
+    if hold and comment.reply_count:
+        # Holding it now would take the context away from its replies.
+        raise ServiceError(
+            _l("A new account's links wait for a moderator, and this comment already has replies. Post the link in a new comment instead."),
+            field="body",
+            code="link_after_reply",
+        )
+    comment.body, comment.stance, comment.body_html = text, stance, html
     comment.edited_at = now
-    if comment.status == CommentStatus.VISIBLE and not comment.reply_count and _must_wait_for_review(actor, comment.body_html, now):
+    if hold:
         comment.status = CommentStatus.HELD.value
         _open_item(comment=comment, reason=QueueReason.HELD, now=now)
         _recount(comment.thread, subject)
@@ -208,17 +232,35 @@ def edit_comment(actor: User, comment: Comment, stance: str, body: str, now: dat
 
 def delete_comment(actor: User, comment: Comment, now: datetime) -> None:
     """Soft delete: the words go, the place in the tree stays so replies keep their context."""
-    lock_for_update(comment)
+    subject = _lock_comment(comment)
     if not permissions.can_delete_comment(actor, comment):
         raise ServiceError(_l("This comment was already deleted."), code="not_deletable")
+    _erase(comment, now)
+    _recount(comment.thread, subject)
+    audit.record("comment.deleted", now, actor=actor, subject=comment)
+
+
+def _erase(comment: Comment, now: datetime) -> None:
     comment.status = CommentStatus.DELETED.value
     comment.body = ""
     comment.body_html = ""
     comment.deleted_at = now
     # Nothing is left to moderate.
     _close_items(comment=comment, moderator=None, now=now)
-    _recount(comment.thread, subject_of(comment.thread))
-    audit.record("comment.deleted", now, actor=actor, subject=comment)
+
+
+def withdraw_unpublished(user: User, now: datetime) -> int:
+    """A deleted account's comments still waiting for a moderator are deleted too:
+    nobody can answer for them any more. Held comments are not counted, so no
+    thread count changes. Returns how many."""
+    held = db.session.scalars(
+        select(Comment).where(Comment.author_id == user.id, Comment.status == CommentStatus.HELD.value).order_by(Comment.id)
+    ).all()
+    for comment in held:
+        lock_for_update(comment)
+        if comment.status == CommentStatus.HELD:
+            _erase(comment, now)
+    return len(held)
 
 
 # --- comment votes ---------------------------------------------------------------------------------
@@ -315,10 +357,15 @@ def _close_items(*, comment: Comment | None = None, idea: Idea | None = None, mo
     )
 
 
+def close_idea_items(idea: Idea, now: datetime) -> None:
+    """A withdrawn idea leaves the queue: its reports and requests have nothing left to decide."""
+    _close_items(idea=idea, moderator=None, now=now)
+
+
 def _clean_flag(reason: str | None, text: str | None) -> tuple[str, str | None]:
     if reason not in {r.value for r in FlagReason}:
         raise ServiceError(_l("Choose a reason."), field="reason", code="bad_reason")
-    text = (text or "").strip() or None
+    text = normalize_newlines(text).strip() or None
     if reason == FlagReason.OTHER and not text:
         raise ServiceError(_l("Tell the moderators what is wrong."), field="text", code="text_required")
     if text and len(text) > FLAG_TEXT_MAX:
@@ -330,7 +377,7 @@ def flag(user: User, target, reason: str, text: str | None, now: datetime) -> Fl
     """Report a comment or an idea. The FLAGS_TO_HIDE-th open flag hides it until a moderator reviews it."""
     reason, text = _clean_flag(reason, text)
     comment, idea = (target, None) if isinstance(target, Comment) else (None, target)
-    lock_for_update(target)
+    _lock_target(target)
     if target.author_id == user.id:
         raise ServiceError(_l("You cannot report your own writing. You can edit or delete it instead."), code="own_item")
     if comment is not None and comment.status != CommentStatus.VISIBLE:
@@ -356,10 +403,22 @@ def flag(user: User, target, reason: str, text: str | None, now: datetime) -> Fl
     return row
 
 
+def _lock_target(target):
+    """Lock a comment (after its subject) or an idea (its own subject) in the one lock order."""
+    if isinstance(target, Comment):
+        return _lock_comment(target)
+    lock_for_update(target)
+    return target
+
+
 def _hide(*, comment: Comment | None, idea: Idea | None, reason: str, now: datetime) -> None:
+    """The caller holds the subject's and the target's locks."""
     if comment is not None:
-        comment.status = CommentStatus.HIDDEN.value
-        _recount(comment.thread, subject_of(comment.thread))
+        # A held comment was never published: turning it down keeps it out of the thread.
+        never_shown = comment.status in (CommentStatus.HELD, CommentStatus.REJECTED)
+        comment.status = (CommentStatus.REJECTED if never_shown else CommentStatus.HIDDEN).value
+        if not never_shown:
+            _recount(comment.thread, subject_of(comment.thread))
     else:
         idea_services.hide_idea(idea, reason, now)
 
@@ -384,7 +443,7 @@ def _log(kind: ModerationActionKind, *, comment=None, idea=None, user=None, reas
 
 
 def _clean_note(note: str | None) -> str | None:
-    note = (note or "").strip() or None
+    note = normalize_newlines(note).strip() or None
     if note and len(note) > NOTE_MAX:
         raise ServiceError(_l("Keep it under %(max)d characters.", max=NOTE_MAX), field="note", code="too_long")
     return note
@@ -401,22 +460,26 @@ def decide(moderator: User, item: ModerationItem, decision: str, reason: str, no
         raise ServiceError(_l("Choose hide or restore."), field="decision", code="bad_decision")
     if reason not in {r.value for r in allowed}:
         raise ServiceError(_l("Choose a reason that fits the decision."), field="reason", code="bad_reason")
+    comment, idea = item.comment, item.idea
+    target = comment if comment is not None else idea
+    # The one lock order: subject, target, then the item.
+    _lock_target(target)
     lock_for_update(item)
     if item.closed_at is not None:
         raise ServiceError(_l("Another moderator has already decided on this item."), code="already_decided")
-    comment, idea = item.comment, item.idea
-    target = comment if comment is not None else idea
-    lock_for_update(target)
     if decision == "hide":
+        if comment is not None and comment.status == CommentStatus.DELETED:
+            raise ServiceError(_l("Its author deleted this comment, so there is nothing left to hide."), code="deleted")
+        if idea is not None and idea.status not in (*LISTED_STATUSES, "hidden"):
+            raise ServiceError(_l("This idea is no longer shown, so there is nothing to hide."), code="not_listed")
+        never_shown = comment is not None and comment.status in (CommentStatus.HELD, CommentStatus.REJECTED)
+        kind = ModerationActionKind.REJECTED if never_shown else ModerationActionKind.HIDDEN
         _hide(comment=comment, idea=idea, reason=reason, now=now)
-        kind = ModerationActionKind.HIDDEN
     elif comment is not None:
-        kind = ModerationActionKind.APPROVED if comment.status == CommentStatus.HELD else ModerationActionKind.RESTORED
-        comment.status = CommentStatus.VISIBLE.value
-        _recount(comment.thread, subject_of(comment.thread))
+        kind = _show_comment(comment, now)
     else:
+        kind = ModerationActionKind.RESTORED if idea.status == "hidden" else ModerationActionKind.DISMISSED
         idea_services.restore_idea(idea, reason, now)
-        kind = ModerationActionKind.RESTORED
     _close_items(comment=comment, idea=idea, moderator=moderator, now=now)
     action = _log(kind, comment=comment, idea=idea, reason=reason, note=note, moderator=moderator, now=now)
     audit.record("moderation.decided", now, actor=moderator, subject=target, decision=decision, reason=reason)
@@ -424,12 +487,38 @@ def decide(moderator: User, item: ModerationItem, decision: str, reason: str, no
     return action
 
 
+def _show_comment(comment: Comment, now: datetime) -> ModerationActionKind:
+    """Publish a held or turned-down comment, restore a hidden one, or dismiss the reports on a shown one."""
+    if comment.status == CommentStatus.DELETED:
+        raise ServiceError(_l("Its author deleted this comment, so there is nothing to show."), code="deleted")
+    if comment.status in (CommentStatus.HELD, CommentStatus.REJECTED):
+        author = comment.author
+        if author is None or author.is_deleted:
+            raise ServiceError(_l("The author's account was deleted, so this comment cannot be published."), code="author_deleted")
+        if author.is_suspended(now):
+            raise ServiceError(
+                _l("The author is suspended until %(when)s; decide after the suspension ends, or keep it unpublished.",
+                   when=_format_when(author.suspended_until)),
+                code="author_suspended",
+            )
+        kind = ModerationActionKind.APPROVED
+    elif comment.status == CommentStatus.HIDDEN:
+        kind = ModerationActionKind.RESTORED
+    else:
+        return ModerationActionKind.DISMISSED
+    comment.status = CommentStatus.VISIBLE.value
+    _recount(comment.thread, subject_of(comment.thread))
+    return kind
+
+
 def raise_for_decision(moderator: User, target, now: datetime) -> ModerationItem:
     """A moderator puts a comment or an idea they came across in the queue, to decide on it there."""
     comment, idea = (target, None) if isinstance(target, Comment) else (None, target)
-    lock_for_update(target)
+    _lock_target(target)
     if comment is not None and comment.status == CommentStatus.DELETED:
         raise ServiceError(_l("This comment was already deleted."), code="deleted")
+    if idea is not None and idea.status not in (*LISTED_STATUSES, "hidden"):
+        raise ServiceError(_l("This idea is no longer shown, so there is nothing to decide."), code="not_listed")
     item = _open_item(comment=comment, idea=idea, reason=QueueReason.MODERATOR, now=now)
     audit.record("moderation.raised", now, actor=moderator, subject=target)
     return item
@@ -439,12 +528,12 @@ def request_review(author: User, target, note: str | None, now: datetime) -> Mod
     """The author of a hidden comment or idea asks the moderators to look again, once."""
     note = _clean_note(note)
     comment, idea = (target, None) if isinstance(target, Comment) else (None, target)
-    lock_for_update(target)
-    hidden = (comment.status if comment is not None else idea.status) == "hidden"
-    if not permissions.can_request_review(author, author_id=target.author_id, hidden=hidden, requested_at=review_requested_at(target)):
-        raise ServiceError(_l("A review can be requested once, for a hidden item of your own."), code="not_allowed")
+    _lock_target(target)
+    if not may_request_review(author, target):
+        raise ServiceError(_l("A review can be requested once for each decision to hide an item of your own."), code="not_allowed")
     item = _open_item(comment=comment, idea=idea, reason=QueueReason.REVIEW_REQUESTED, now=now)
     item.review_requested = True
+    item.review_requested_at = now
     item.review_note = note
     if comment is not None:
         comment.review_requested_at = now
@@ -453,11 +542,26 @@ def request_review(author: User, target, note: str | None, now: datetime) -> Mod
 
 
 def review_requested_at(target):
-    """When the author of this comment or idea asked for a review, if ever."""
+    """When the author of this comment or idea last asked for a review, if ever."""
     if isinstance(target, Comment):
         return target.review_requested_at
-    return db.session.scalar(
-        select(ModerationItem.opened_at).where(ModerationItem.idea_id == target.id, ModerationItem.review_requested.is_(True)).limit(1)
+    return db.session.scalar(select(func.max(ModerationItem.review_requested_at)).where(ModerationItem.idea_id == target.id))
+
+
+def _is_unpublished(target) -> bool:
+    return target.status in (CommentStatus.HIDDEN, CommentStatus.REJECTED)
+
+
+def may_request_review(user, target, decision: ModerationAction | None = None) -> bool:
+    """The author of a hidden (or turned-down) comment or idea may ask for one review
+    of each decision to hide it. `decision` saves a query when the caller has it."""
+    decision = decision or (latest_decision(target) if _is_unpublished(target) else None)
+    return permissions.can_request_review(
+        user,
+        author_id=target.author_id,
+        hidden=_is_unpublished(target),
+        requested_at=review_requested_at(target),
+        hidden_at=decision.occurred_at if decision is not None else None,
     )
 
 
@@ -469,10 +573,14 @@ def latest_decision(target) -> ModerationAction | None:
     )
 
 
-def _suspended_message(user: User):
+def _format_when(moment: datetime):
     from participation.core.web import format_local_datetime
 
-    return _l("Your account is suspended until %(when)s.", when=format_local_datetime(user.suspended_until))
+    return format_local_datetime(moment)
+
+
+def _suspended_message(user: User):
+    return _l("Your account is suspended until %(when)s.", when=_format_when(user.suspended_until))
 
 
 def suspend(moderator: User, user: User, days: int, reason: str, note: str | None, now: datetime) -> ModerationAction:
@@ -495,7 +603,16 @@ def suspend(moderator: User, user: User, days: int, reason: str, note: str | Non
         user.suspended_until = None
         kind, until = ModerationActionKind.SUSPENSION_LIFTED, None
     else:
-        user.suspended_until = until = now + timedelta(days=days)
+        until = now + timedelta(days=days)
+        if user.is_suspended(now) and user.suspended_until > until:
+            # A shorter period never quietly cuts a longer one short.
+            raise ServiceError(
+                _l("This account is already suspended until %(when)s, which is longer. Lift that suspension first to set a shorter one.",
+                   when=_format_when(user.suspended_until)),
+                field="days",
+                code="longer_suspension",
+            )
+        user.suspended_until = until
         kind = ModerationActionKind.SUSPENDED
     action = _log(kind, user=user, reason=reason if days else None, note=note, moderator=moderator, now=now, until=until)
     audit.record("moderation.suspended", now, actor=moderator, subject=user, days=days, reason=reason)

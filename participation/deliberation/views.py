@@ -12,10 +12,11 @@ from participation.core.db import write_transaction
 from participation.core.errors import ServiceError
 from participation.core.forms import form_status, perform
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.pagecache import forget_pages
 from participation.core.permissions import permission_required, require
 from participation.core.time import now
 from participation.core.web import current_path, is_safe_next, requested_page, user_or_address, wants_json
-from participation.deliberation import labels, permissions, reading, services, subjects
+from participation.deliberation import labels, permissions, reading, receivers, services, subjects
 from participation.deliberation.forms import (
     CommentForm,
     ConfirmForm,
@@ -102,14 +103,23 @@ def _rate_limit_messages(state):
     def reporting(minutes):
         return _l("You have sent many reports in a short time. Please wait %(minutes)d minutes and try again.", minutes=minutes)
 
+    def voting(minutes):
+        return _l("You are voting on comments faster than we allow. Please wait %(minutes)d minutes and try again.", minutes=minutes)
+
     RATE_LIMIT_MESSAGES.update(
         {
             "deliberation.new_comment": posting,
             "deliberation.edit_comment": posting,
             "deliberation.flag_comment": reporting,
             "deliberation.flag_idea": reporting,
+            "deliberation.vote_comment": voting,
         }
     )
+
+
+@bp.record
+def _connect_receivers(state):
+    receivers.connect()
 
 
 @bp.record
@@ -122,7 +132,7 @@ def _template_globals(state):
         deliberation_labels=labels,
         comment_max_depth=MAX_DEPTH,
         moderation_latest_decision=services.latest_decision,
-        moderation_review_requested_at=services.review_requested_at,
+        may_request_review=services.may_request_review,
         subject_kind_name=lambda subject: subjects.kind_of(subject).name,
         blank_comment_form=lambda: CommentForm(formdata=None),
         thread_sort_url=_sort_url,
@@ -143,7 +153,7 @@ def _get_comment(comment_id: int) -> tuple[Comment, object]:
     readable, subject = reading.can_read_comment(current_user, comment, now())
     if not readable:
         abort(404)
-    if comment.status == CommentStatus.HELD and not permissions.can_see_hidden_content(current_user, comment):
+    if comment.is_unpublished and not permissions.can_see_hidden_content(current_user, comment):
         abort(404)
     return comment, subject
 
@@ -180,7 +190,7 @@ def new_comment(kind_name: str, subject_id: int):
     parent = db.session.get(Comment, parent_id) if parent_id else None
     if parent_id and (parent is None or parent.thread.subject_kind != kind.name or parent.thread.subject_id != subject.id):
         abort(404)
-    if parent is not None and parent.status == CommentStatus.HELD and not permissions.can_see_hidden_content(current_user, parent):
+    if parent is not None and parent.is_unpublished and not permissions.can_see_hidden_content(current_user, parent):
         abort(404)  # a held comment is not there for anyone but its author and the moderators
     if request.method == "GET":
         form.parent_id.data = str(parent.id) if parent else ""
@@ -191,6 +201,8 @@ def new_comment(kind_name: str, subject_id: int):
     if request.method == "POST" and form.validate_on_submit():
         done, comment = perform(form, lambda: services.post_comment(current_user, subject, form.stance.data, form.body.data, parent, moment))
         if done:
+            if comment.status == CommentStatus.VISIBLE:
+                forget_pages()
             if comment.status == CommentStatus.HELD:
                 flash(_("Thank you. Comments with links from new accounts are checked by a moderator before they are shown."), "info")
             else:
@@ -228,14 +240,14 @@ def comment(comment_id: int):
 def edit_comment(comment_id: int):
     found, subject = _get_comment(comment_id)
     moment = now()
-    require(
-        permissions.can_edit_comment(current_user, found, subject, moment),
-        _("Comments can be edited for 15 minutes after posting.") if _is_own(found) else None,
-    )
+    refusal = permissions.edit_refusal(current_user, found, subject, moment)
+    # The author is told why (a suspension, a read-only thread, the time limit); anyone else gets the plain refusal.
+    require(refusal is None, refusal if _is_own(found) else None)
     form = EditCommentForm(obj=found)
     if form.validate_on_submit():
         done, _result = perform(form, lambda: services.edit_comment(current_user, found, form.stance.data, form.body.data, moment))
         if done:
+            forget_pages()  # the old words (or a comment now held for review) must not linger in visitors' pages
             flash(_("Your comment is saved."), "success")
             return redirect(_comment_url(found, subject))
     return render_template("deliberation/edit.html", form=form, comment=found, subject=subject), form_status(form)
@@ -249,6 +261,7 @@ def delete_comment(comment_id: int):
     if form.validate_on_submit():
         done, _result = perform(form, lambda: services.delete_comment(current_user, found, now()))
         if done:
+            forget_pages()
             flash(_("Your comment was deleted. Replies to it stay in place."), "success")
             return redirect(_comment_url(found, subject))
     return render_template("deliberation/delete.html", form=form, comment=found, subject=subject), form_status(form)
@@ -257,7 +270,12 @@ def delete_comment(comment_id: int):
 STATUS_FOR_CODE = {"own_comment": 403, "not_allowed": 403, "bad_value": 400, "already_voted": 409}
 
 
+def _vote_limit():
+    return current_app.config["COMMENT_VOTE_LIMIT_PER_ACCOUNT"]
+
+
 @bp.route("/comments/<int:comment_id>/vote", methods=["POST"])
+@limiter.limit(_vote_limit, key_func=user_or_address)
 def vote_comment(comment_id: int):
     """Up or down (a plain form POST, or JSON for the in-place buttons). The same vote again takes it back."""
     found, subject = _get_comment(comment_id)
@@ -302,8 +320,11 @@ def _flag(target, back_url: str, what: str):
     require(permissions.can_flag(current_user, moment), permissions.taking_part_refusal(current_user, moment))
     form = FlagForm()
     if form.validate_on_submit():
+        shown = target.status
         done, _result = perform(form, lambda: services.flag(current_user, target, form.reason.data, form.text.data, moment))
         if done:
+            if target.status != shown:  # this report hid it
+                forget_pages()
             flash(_("Thank you. Moderators will look at it."), "success")
             return redirect(back_url)
     return render_template("deliberation/flag.html", form=form, target=target, what=what, back_url=back_url), form_status(form)
@@ -313,12 +334,19 @@ def _flag_limit():
     return current_app.config["FLAG_LIMIT_PER_ACCOUNT"]
 
 
-# One budget for every report an account makes, of comments and of ideas alike.
+def _flag_ip_limit():
+    return current_app.config["FLAG_LIMIT_PER_IP"]
+
+
+# One budget for every report an account makes, of comments and of ideas alike,
+# and a wider one for each connection, however many accounts use it.
 _flag_rate = limiter.shared_limit(_flag_limit, scope="flags", key_func=user_or_address, methods=["POST"])
+_flag_ip_rate = limiter.shared_limit(_flag_ip_limit, scope="flags-per-address", key_func=_client_address, methods=["POST"])
 
 
 @bp.route("/comments/<int:comment_id>/flag", methods=["GET", "POST"])
 @_flag_rate
+@_flag_ip_rate
 def flag_comment(comment_id: int):
     found, subject = _get_comment(comment_id)
     # The page quotes the comment: a hidden one only to those who may see it (the service refuses the report).
@@ -328,6 +356,7 @@ def flag_comment(comment_id: int):
 
 @bp.route("/ideas/<int:idea_id>/flag", methods=["GET", "POST"])
 @_flag_rate
+@_flag_ip_rate
 def flag_idea(idea_id: int):
     idea = _get_idea(idea_id)
     return _flag(idea, url_for("ideas.detail", idea_id=idea.id), "idea")
@@ -335,12 +364,9 @@ def flag_idea(idea_id: int):
 
 def _review(target, back_url: str, what: str):
     moment = now()
-    hidden = target.status == "hidden"
     require(
-        permissions.can_request_review(
-            current_user, author_id=target.author_id, hidden=hidden, requested_at=services.review_requested_at(target)
-        ),
-        _("A review can be requested once, for a hidden item of your own.")
+        services.may_request_review(current_user, target),
+        _("A review can be requested once for each decision to hide an item of your own.")
         if current_user.is_authenticated and target.author_id == current_user.id
         else None,
     )
@@ -397,6 +423,7 @@ def decide(item_id: int):
             form, lambda: services.decide(current_user, item, form.decision.data, form.reason.data, form.note.data, now())
         )
         if done:
+            forget_pages()  # hidden or shown again: visitors' kept pages must not show the old state
             flash(_("Decision recorded. It appears in the public moderation log."), "success")
             return redirect(url_for("deliberation.queue"))
     result, entries = reading.open_queue(requested_page())

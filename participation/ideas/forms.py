@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import FloatField, HiddenField, MultipleFileField, SearchField, StringField, TextAreaField
+from wtforms import FloatField, HiddenField, MultipleFileField, SearchField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from participation.core.forms import CheckboxListField, ChoiceField, options
+from participation.core.forms import CheckboxListField, ChoiceField, TextField, options
 from participation.core.i18n import lazy_gettext as _l
 from participation.ideas.models import BODY_MAX, MAX_PHOTOS, TITLE_MAX
 
@@ -43,7 +43,7 @@ class TitleForm(FlaskForm):
 
 class IdeaForm(FlaskForm):
     title = _title_field()
-    body = TextAreaField(
+    body = TextField(
         _l("Your idea"),
         description=_l("What is the problem, and what do you propose? Markdown is allowed: **bold**, lists, links."),
         validators=[DataRequired(_l("Describe your idea.")), Length(max=BODY_MAX, message=_l("Use at most %(max)d characters."))],
@@ -79,7 +79,7 @@ class IdeaForm(FlaskForm):
 
 
 class UpdateForm(FlaskForm):
-    body = TextAreaField(
+    body = TextField(
         _l("Add an update"),
         description=_l("A dated note shown under your idea, for example what has happened since you posted it."),
         validators=[DataRequired(_l("Write the update.")), Length(max=UPDATE_MAX, message=_l("Use at most %(max)d characters."))],
@@ -88,7 +88,7 @@ class UpdateForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
-    reason = TextAreaField(
+    reason = TextField(
         _l("Why are you withdrawing it?"),
         description=_l("Shown publicly on the idea's timeline."),
         validators=[DataRequired(_l("Give a reason.")), Length(max=REASON_MAX, message=_l("Use at most %(max)d characters."))],

@@ -18,6 +18,23 @@ def _is_author(user, idea: Idea) -> bool:
     return _resident(user) and idea.author_id is not None and idea.author_id == user.id
 
 
+def _acting_author(user, idea: Idea, now: datetime) -> bool:
+    """The idea's author, with an account that is not suspended now."""
+    return _is_author(user, idea) and not user.is_suspended(now)
+
+
+def suspension_refusal(user, now: datetime, idea: Idea | None = None):
+    """What a suspended person is told when turned away (the suspension's end), or None if
+    not suspended. With an idea, only its author is told: a suspension is not why anyone
+    else may not change it."""
+    if _resident(user) and user.is_suspended(now) and (idea is None or _is_author(user, idea)):
+        from participation.core.i18n import lazy_gettext as _l
+        from participation.core.web import format_local_datetime
+
+        return _l("Your account is suspended until %(when)s.", when=format_local_datetime(user.suspended_until))
+    return None
+
+
 def _is_moderator(user) -> bool:
     return bool(user is not None and user.is_authenticated and not user.is_deleted and user.has_role(Role.MODERATOR))
 
@@ -43,9 +60,9 @@ def can_view_idea_content(user, idea: Idea, now: datetime) -> bool:
 
 
 def can_edit(user, idea: Idea, now: datetime) -> bool:
-    """The author, until the first vote, while the round is open."""
+    """The author, until the first vote, while the round is open and the account is not suspended."""
     return (
-        _is_author(user, idea)
+        _acting_author(user, idea, now)
         and idea.status == IdeaStatus.PUBLISHED
         and idea.round.is_open(now)
         and idea.vote_count == 0
@@ -53,10 +70,10 @@ def can_edit(user, idea: Idea, now: datetime) -> bool:
 
 
 def can_post_update(user, idea: Idea, now: datetime) -> bool:
-    """The author may add dated notes to a listed idea at any time."""
-    return _is_author(user, idea) and idea.status in LISTED_STATUSES and idea.round.phase(now) != Phase.DRAFT
+    """The author may add dated notes to a listed idea at any time, except while suspended."""
+    return _acting_author(user, idea, now) and idea.status in LISTED_STATUSES and idea.round.phase(now) != Phase.DRAFT
 
 
 def can_withdraw(user, idea: Idea, now: datetime) -> bool:
-    """The author, at any time before the round closes."""
-    return _is_author(user, idea) and idea.status == IdeaStatus.PUBLISHED and idea.round.is_open(now)
+    """The author, at any time before the round closes, except while suspended."""
+    return _acting_author(user, idea, now) and idea.status == IdeaStatus.PUBLISHED and idea.round.is_open(now)

@@ -12,7 +12,16 @@ from participation.core.db import lock_for_update
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
 from participation.extensions import db
-from participation.ideas.models import MAX_PHOTOS, Idea, IdeaPhoto, IdeaStatus, IdeaUpdate, StatusChange, TimelineEvent
+from participation.ideas.models import (
+    LISTED_STATUSES,
+    MAX_PHOTOS,
+    Idea,
+    IdeaPhoto,
+    IdeaStatus,
+    IdeaUpdate,
+    StatusChange,
+    TimelineEvent,
+)
 from participation.ideas.photos import ProcessedPhoto, delete_after_commit, photo_folder, store
 from participation.ideas.text import search_text
 from participation.rounds.models import Phase
@@ -169,7 +178,9 @@ def hide_idea(idea: Idea, reason: str, now: datetime) -> None:
     moderation log doesn't either); the audit log keeps who. The caller locks the idea."""
     if idea.status == IdeaStatus.HIDDEN:
         return
-    idea.status_note = None
+    if idea.status not in LISTED_STATUSES:
+        # A withdrawn idea is already out of sight; hiding it would overwrite why its author withdrew it.
+        raise ServiceError(_l("This idea is no longer shown, so there is nothing to hide."), code="not_listed")
     idea.updated_at = now
     record_timeline(idea, None, TimelineEvent.HIDDEN, now, to_status=IdeaStatus.HIDDEN.value, details={"reason": reason})
 

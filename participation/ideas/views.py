@@ -27,7 +27,7 @@ from participation.accounts.reference import districts_in_tree_order
 from participation.core.errors import ServiceError
 from participation.core.forms import form_status, options, perform
 from participation.core.i18n import lazy_gettext as _l
-from participation.core.pagecache import cached_for_visitors
+from participation.core.pagecache import cached_for_visitors, forget_pages
 from participation.core.permissions import require
 from participation.core.time import now
 from participation.core.web import query_id, requested_page, user_or_address
@@ -169,7 +169,7 @@ def _processed_photos(form: IdeaForm, already: int = 0):
 def submit(round_id: int):
     round_ = _get_round(round_id)
     moment = now()
-    require(permissions.can_submit(current_user, round_, moment))
+    require(permissions.can_submit(current_user, round_, moment), permissions.suspension_refusal(current_user, moment))
     title_form = TitleForm(request.args)
     if request.method == "GET" and not title_form.title.data:
         return render_template("ideas/start.html", round=round_, form=title_form)
@@ -227,7 +227,7 @@ def detail(idea_id: int):
 def edit(idea_id: int):
     idea = _get_idea(idea_id)
     moment = now()
-    require(permissions.can_edit(current_user, idea, moment))
+    require(permissions.can_edit(current_user, idea, moment), permissions.suspension_refusal(current_user, moment, idea))
     form = IdeaForm(obj=idea)
     _fill_idea_choices(form, idea.round, idea)
     if form.validate_on_submit():
@@ -239,6 +239,7 @@ def edit(idea_id: int):
                 form, lambda: services.edit_idea(current_user, idea, _idea_data(form), photos, remove, moment)
             )
             if done:
+                forget_pages()  # visitors' kept copy of the page must not show the old words
                 flash(_("Your changes are saved."), "success")
                 return redirect(url_for("ideas.detail", idea_id=idea.id))
     similar = similar_ideas(idea.round_id, form.title.data or "", form.body.data or "", exclude_id=idea.id)
@@ -249,11 +250,12 @@ def edit(idea_id: int):
 def post_update(idea_id: int):
     idea = _get_idea(idea_id)
     moment = now()
-    require(permissions.can_post_update(current_user, idea, moment))
+    require(permissions.can_post_update(current_user, idea, moment), permissions.suspension_refusal(current_user, moment, idea))
     form = UpdateForm()
     if form.validate_on_submit():
         done, _result = perform(form, lambda: services.post_update(current_user, idea, form.body.data, moment))
         if done:
+            forget_pages()
             flash(_("Your update is posted."), "success")
             return redirect(url_for("ideas.detail", idea_id=idea.id, _anchor="updates"))
     return render_template(
@@ -265,11 +267,12 @@ def post_update(idea_id: int):
 def withdraw(idea_id: int):
     idea = _get_idea(idea_id)
     moment = now()
-    require(permissions.can_withdraw(current_user, idea, moment))
+    require(permissions.can_withdraw(current_user, idea, moment), permissions.suspension_refusal(current_user, moment, idea))
     form = WithdrawForm()
     if form.validate_on_submit():
         done, _result = perform(form, lambda: services.withdraw_idea(current_user, idea, form.reason.data, moment))
         if done:
+            forget_pages()
             flash(_("Your idea was withdrawn. Its history stays public."), "success")
             return redirect(url_for("ideas.detail", idea_id=idea.id))
     return render_template("ideas/withdraw.html", idea=idea, form=form), form_status(form)

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, FieldList, FormField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, FieldList, FormField, IntegerField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from participation.core.forms import CheckboxListField, ChoiceField, options
+from participation.core.forms import CheckboxListField, ChoiceField, TextField, options
 from participation.core.i18n import lazy_gettext as _l
 from participation.rounds.models import Responder, SelectionRule
 from participation.rounds.rules import MAX_TIERS, TierSpec, schedule_problems, tier_problems
@@ -48,7 +48,7 @@ class TierForm(FlaskForm):
 
 class RoundForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200, message=_l("Use at most %(max)d characters."))])
-    description = TextAreaField(
+    description = TextField(
         _l("Description"),
         description=_l("What the round is about and what ideas are wanted. Markdown is allowed."),
         validators=[DataRequired(_l("Describe the round.")), Length(max=20_000, message=_l("Use at most %(max)d characters."))],

@@ -17,9 +17,27 @@
     note.classList.toggle("vote-message-error", !ok);
   }
 
+  // The plain way. form.submit() sends no button, so the one pressed (`submitter`,
+  // e.g. name=value value=up) travels in a hidden field of the same name instead.
+  function submitPlainly(form, submitter) {
+    if (submitter && submitter.name) {
+      var field = form.querySelector("input[type=hidden][data-submitter]");
+      if (!field) {
+        field = document.createElement("input");
+        field.type = "hidden";
+        field.setAttribute("data-submitter", "");
+        form.appendChild(field);
+      }
+      field.name = submitter.name;
+      field.value = submitter.value;
+    }
+    form.submit();
+  }
+
   // Post `body` to the form's action; `update(data)` runs on success. Buttons are
-  // disabled meanwhile; without JSON back, the form is submitted the plain way.
-  window.gongronPostInPlace = function (form, body, update) {
+  // disabled meanwhile; without JSON back, the form is submitted the plain way,
+  // with the pressed button (`submitter`, optional) still saying what was chosen.
+  window.gongronPostInPlace = function (form, body, update, submitter) {
     var buttons = form.querySelectorAll("button");
     buttons.forEach(function (b) { b.disabled = true; });
     return fetch(form.action, { method: "POST", body: body, headers: { Accept: "application/json" }, credentials: "same-origin" })
@@ -28,11 +46,11 @@
       })
       .then(function (result) {
         var data = result.data;
-        if (!data) { form.submit(); return; }
+        if (!data) { submitPlainly(form, submitter); return; }
         update(data, result.ok);
         say(form, result.ok ? data.message : data.error.message, result.ok);
       })
-      .catch(function () { form.submit(); })
+      .catch(function () { submitPlainly(form, submitter); })
       .then(function () { buttons.forEach(function (b) { b.disabled = false; }); });
   };
 })();

@@ -27,6 +27,6 @@
         b.classList.toggle("chosen", chosen);
         b.setAttribute("aria-pressed", chosen ? "true" : "false");
       });
-    });
+    }, button);
   });
 })();

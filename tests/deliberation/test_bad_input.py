@@ -46,7 +46,7 @@ def test_script_payloads_never_reach_a_page_unescaped(idea, make_client):
     assert "<script" not in first.body_html and "<img" not in second.body_html and "javascript:" not in third.body_html
     assert all(c.status == "visible" for c in (first, second, third))  # no live link, so nothing waits for review
     reply = post(attacker, idea, " ".join(PAYLOADS), stance="against", parent=first)
-    # Up votes make the payloads the "most agreed" comments, whose raw text the summary quotes.
+    # Up votes make the payloads the "most agreed" comments, which the summary quotes.
     voters = [make_user() for _ in range(3)]
     for voter in voters:
         services.vote_comment(voter, first, 1, now())
@@ -83,7 +83,9 @@ def test_script_payloads_never_reach_a_page_unescaped(idea, make_client):
         assert active_markup_problems(response) == [], name
     # The words are there, as text.
     assert "alert(1)" in pages["thread (visitor)"].text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["thread (visitor)"].text  # the summary quotes the raw words
+    # The summary quotes the sanitized words as plain text, as the comment itself reads: never the raw input.
+    best = pages["thread (visitor)"].text.split('<div class="best-comments">', 1)[1].split("</div>", 1)[0]
+    assert "<p>의견 alert(1)</p>" in best and "&lt;script" not in best
     queue = pages["queue"].text
     for payload in ("&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;", "[x](javascript:alert(1))"):
         assert payload in queue

@@ -546,5 +546,7 @@ def test_a_held_comment_can_be_hidden_instead(idea, make_client):
     moderator = signed_in(make_client, make_user(roles={"moderator"}))
     assert moderator.post_form(f"/moderation/items/{item.id}", decision_form(item.id, "hide", "spam", "광고입니다")).status_code == 302
     db.session.expire_all()
-    assert db.session.get(Comment, held.id).status == "hidden"
-    assert english(services.latest_decision(db.session.get(Comment, held.id)).note) == "광고입니다"
+    # Turned down before anyone saw it: "rejected", never a public placeholder.
+    assert db.session.get(Comment, held.id).status == "rejected"
+    decision = services.latest_decision(db.session.get(Comment, held.id))
+    assert (decision.action, english(decision.note)) == ("rejected", "광고입니다")

@@ -199,3 +199,74 @@ def test_a_hidden_ideas_thread_is_not_found_by_others(app_ctx, make_client):
     assert mine.status_code == 422
     assert "This idea is hidden while moderators review it, so its discussion is paused." in text_of(mine)
     assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+# --- why an edit is refused -------------------------------------------------------------------------
+
+WINDOW_MESSAGE = "Comments can be edited for 15 minutes after posting."
+WITHDRAWN_MESSAGE = "This idea was withdrawn, so its discussion is closed."
+
+
+def test_edit_refusal_names_the_real_reason_and_agrees_with_can_edit(app_ctx):
+    idea = make_idea(make_round("voting"))
+    author, stranger = make_user(), make_user()
+    posted_at = now()
+    comment = post(author, idea, "고칠 수 있는 글", at=posted_at)
+    soon, late = posted_at + timedelta(minutes=1), posted_at + timedelta(minutes=15)
+
+    def refusal(user, at):
+        message = permissions.edit_refusal(user, comment, idea, at)
+        assert (message is None) == permissions.can_edit_comment(user, comment, idea, at)
+        return None if message is None else english(message)
+
+    assert refusal(author, soon) is None
+    assert refusal(author, late) == WINDOW_MESSAGE
+    assert refusal(stranger, soon) == "Only its author can edit a comment."
+    assert refusal(Anonymous(), soon) == "Only its author can edit a comment."
+
+    author.suspended_until = soon + timedelta(days=3)
+    assert refusal(author, soon).startswith("Your account is suspended until ")
+    author.suspended_until = None
+
+    idea.status = "withdrawn"
+    assert refusal(author, soon) == WITHDRAWN_MESSAGE
+    idea.status = "published"
+
+    comment.status = "hidden"
+    assert refusal(author, soon) == "A comment hidden by moderators cannot be edited."
+    comment.status = "deleted"
+    assert refusal(author, soon) == "A deleted comment cannot be edited."
+    db.session.rollback()
+
+
+def test_the_edit_page_tells_the_author_why_not(app_ctx, make_client):
+    from flask_babel import force_locale
+
+    from participation.core.web import format_local_datetime
+
+    round_ = make_round("closed")  # discussion still open; its outcome is published below
+    idea = make_idea(round_)
+    author = make_user()
+    comment = post(author, idea, "방금 쓴 글")
+    client = signed_in(make_client, author)
+
+    author.suspended_until = now() + timedelta(days=3)
+    db.session.commit()
+    response = client.get(f"/comments/{comment.id}/edit")
+    assert response.status_code == 403
+    with client.application.test_request_context(), force_locale("en"):
+        until = format_local_datetime(author.suspended_until)
+    assert f"Your account is suspended until {until}." in text_of(response)
+    assert WINDOW_MESSAGE not in text_of(response)
+
+    author.suspended_until = None
+    round_.closed_at = round_.published_at = round_.voting_closes_at
+    db.session.commit()
+    response = client.post_form(f"/comments/{comment.id}/edit", {"stance": "for", "body": "닫힌 뒤 수정"})
+    assert response.status_code == 403
+    assert PUBLISHED_MESSAGE in text_of(response) and WINDOW_MESSAGE not in text_of(response)
+    assert db.session.get(Comment, comment.id).body == "방금 쓴 글"
+
+    # Someone else is refused without being told about the author's window or thread.
+    other = signed_in(make_client, make_user()).get(f"/comments/{comment.id}/edit")
+    assert other.status_code == 403 and WINDOW_MESSAGE not in text_of(other)

@@ -1,4 +1,5 @@
-"""Comments are limited per account and per connection; reports per account. Each answer says what happened."""
+"""Comments and reports are limited per account and per connection; comment votes per account.
+Each answer says what happened."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -6,13 +7,14 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import func, select
 
-from participation.deliberation.models import Comment, Flag
+from participation.deliberation.models import Comment, CommentVote, Flag
 from participation.extensions import db
 from tests.deliberation.helpers import post, signed_in, text_of
 from tests.factories import make_idea, make_round, make_user
 
 TOO_MANY_COMMENTS = "You are posting faster than we allow, to keep discussions fair. Please wait 1 minutes and try again."
 TOO_MANY_REPORTS = "You have sent many reports in a short time. Please wait"
+TOO_MANY_VOTES = "You are voting on comments faster than we allow. Please wait 1 minutes and try again."
 
 
 @pytest.fixture
@@ -38,6 +40,8 @@ def test_the_default_limits_are_configured(app):
     assert app.config["COMMENT_LIMIT_PER_ACCOUNT"] == "6 per minute; 60 per hour"
     assert app.config["COMMENT_LIMIT_PER_IP"] == "30 per minute; 300 per hour"
     assert app.config["FLAG_LIMIT_PER_ACCOUNT"] == "20 per hour"
+    assert app.config["FLAG_LIMIT_PER_IP"] == "60 per hour"
+    assert app.config["COMMENT_VOTE_LIMIT_PER_ACCOUNT"] == "60 per minute"
 
 
 def test_comments_are_limited_per_account(app, idea, make_client):
@@ -94,3 +98,50 @@ def test_reports_are_limited_per_account(app, idea, make_client):
         response = client.post_form(f"/ideas/{idea.id}/flag", {"reason": "spam"})
         assert response.status_code == 429 and TOO_MANY_REPORTS in text_of(response)
     assert db.session.scalar(select(func.count()).select_from(Flag)) == 2
+
+
+def test_reports_are_limited_per_connection_across_accounts(app, idea, make_client):
+    targets = [post(make_user(), idea, f"댓글 {n}") for n in range(3)]
+    with limits(app, FLAG_LIMIT_PER_IP="2 per hour"):
+        people = [signed_in(make_client, make_user()) for _ in range(3)]
+        assert people[0].post_form(f"/comments/{targets[0].id}/flag", {"reason": "spam"}).status_code == 302
+        assert people[1].post_form(f"/ideas/{idea.id}/flag", {"reason": "spam"}).status_code == 302
+        response = people[2].post_form(f"/comments/{targets[1].id}/flag", {"reason": "spam"})
+        assert response.status_code == 429 and TOO_MANY_REPORTS in text_of(response)
+        json = people[2].post_form(f"/comments/{targets[1].id}/flag", {"reason": "spam"}, headers={"Accept": "application/json"})
+        assert json.status_code == 429
+        assert json.get_json()["error"]["code"] == "rate_limited" and TOO_MANY_REPORTS in json.get_json()["error"]["message"]
+        # The report page still opens, and the same person elsewhere still reports.
+        assert people[2].get(f"/comments/{targets[1].id}/flag").status_code == 200
+        elsewhere = people[2].post_form(
+            f"/comments/{targets[2].id}/flag", {"reason": "spam"}, environ_base={"REMOTE_ADDR": "203.0.113.9"}
+        )
+        assert elsewhere.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Flag)) == 3
+
+
+def votes() -> int:
+    return db.session.scalar(select(func.count()).select_from(CommentVote))
+
+
+def test_comment_votes_are_limited_per_account_with_a_json_or_page_answer(app, idea, make_client):
+    targets = [post(make_user(), idea, f"댓글 {n}") for n in range(4)]
+    json_headers = {"Accept": "application/json"}
+    with limits(app, COMMENT_VOTE_LIMIT_PER_ACCOUNT="2 per minute"):
+        client = signed_in(make_client, make_user())
+        for target in targets[:2]:
+            response = client.post_form(f"/comments/{target.id}/vote", {"value": "up"}, headers=json_headers)
+            assert response.status_code == 200 and response.get_json()["ok"] is True
+        # The in-place buttons get JSON they can show next to the button.
+        refused = client.post_form(f"/comments/{targets[2].id}/vote", {"value": "up"}, headers=json_headers)
+        assert refused.status_code == 429
+        error = refused.get_json()["error"]
+        assert error["code"] == "rate_limited" and error["message"] == TOO_MANY_VOTES
+        # A plain form post gets a page that says the same.
+        page = client.post_form(f"/comments/{targets[2].id}/vote", {"value": "down"})
+        assert page.status_code == 429 and TOO_MANY_VOTES in text_of(page)
+        assert int(page.headers["Retry-After"]) > 0
+        # Someone else on the same connection still votes.
+        other = signed_in(make_client, make_user())
+        assert other.post_form(f"/comments/{targets[3].id}/vote", {"value": "up"}, headers=json_headers).status_code == 200
+    assert votes() == 3
