@@ -10,8 +10,9 @@ COMPILED := $(CATALOGS:.po=.mo)
 
 .PHONY: run test setup db translations extract-messages bench bench-quick bench-threads lint clean
 
+# The scheduler runs inside this development server (in production it is `flask scheduler run`).
 run: setup db
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	SCHEDULER_IN_PROCESS=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

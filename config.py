@@ -88,6 +88,10 @@ class Config:
     # Public list pages are kept this many seconds for visitors who are not signed in (0: off).
     PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "2"))
 
+    # The scheduler runs as its own process (`flask scheduler run`). `make run` sets this
+    # so that the development server also runs it, in a background thread.
+    SCHEDULER_IN_PROCESS = _env_bool("SCHEDULER_IN_PROCESS")
+
     # Demo data may only be loaded where this is true.
     DEMO_ALLOWED = True
     STRICT_TRANSPORT_SECURITY = False
@@ -107,6 +111,7 @@ class TestingConfig(Config):
     # same algorithm with a small work factor.
     PASSWORD_HASH_FAST = True
     RATELIMIT_STORAGE_URI = "memory://"
+    SCHEDULER_IN_PROCESS = False  # tests run sweeps themselves, with the `now` they choose
 
 
 class ProductionConfig(Config):

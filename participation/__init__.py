@@ -39,6 +39,8 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
     from participation.core import db as _sqlite_settings  # noqa: F401  (engine event hooks)
     from participation.core import web
     from participation.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from participation.scheduler import cli as scheduler_cli
+    from participation.scheduler import scheduling
     from participation.voting import cli as voting_cli
 
     db.init_app(app)
@@ -63,6 +65,9 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
     accounts_cli.init_app(app)
     demo.init_app(app)
     voting_cli.init_app(app)
+    scheduler_cli.init_app(app)
+    # Only for `make run` (SCHEDULER_IN_PROCESS); production runs `flask scheduler run` on its own.
+    scheduling.init_app(app)
     return app
 
 

@@ -9,7 +9,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -161,6 +161,17 @@ def end_other_sessions(user: User, now: datetime, keep_token: str | None = None)
     if keep_token:
         stmt = stmt.where(LoginSession.token_hash != _token_hash(keep_token))
     db.session.execute(stmt.values(ended_at=now))
+
+
+def purge_expired_login_sessions(now: datetime) -> int:
+    """Delete sign-in sessions past their expiry (a scheduler sweep); returns how many.
+
+    An expired token is refused anyway (LoginSession.live), so its row only
+    keeps a trace of who signed in when: no longer than it is needed.
+    """
+    return db.session.execute(
+        delete(LoginSession).where(LoginSession.expires_at <= now).execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def record_logout(user: User, now: datetime) -> None:

@@ -1,0 +1,30 @@
+"""The sweeps this site runs, in catch-up order. Jobs call services; nothing else belongs here.
+
+To add one, import its service and append a Sweep:
+
+    from participation.outcomes import services as outcomes
+
+    Sweep("close_due_rounds", outcomes.close_due_rounds, timedelta(minutes=1), deadlines=outcomes.upcoming_deadlines),
+
+`function(now)` changes state idempotently (the scheduler runs it in a write
+transaction and commits, or rolls back if it raises); `deadlines(now, horizon)`
+only reads and returns the moments within the horizon the sweep has work at.
+See registry.Sweep.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from participation.accounts.services import purge_expired_login_sessions
+from participation.scheduler.registry import Sweep
+from participation.voting.services import recount_votes
+
+SWEEPS: list[Sweep] = [
+    # Next, in this order (closing before publishing, so a catch-up after
+    # downtime closes and then publishes in one pass):
+    #   close_due_rounds(now)          participation.outcomes.services, deadlines: voting deadlines
+    #   publish_due_outcomes(now)      participation.outcomes.services, deadlines: publication times
+    #   remind_overdue_responses(now)  participation.responses.services, deadlines: answers falling due
+    Sweep("reconcile_vote_counts", recount_votes, interval=timedelta(hours=1)),
+    Sweep("purge_login_sessions", purge_expired_login_sessions, interval=timedelta(hours=1)),
+]
