@@ -77,6 +77,8 @@ def _register_blueprints(app: Flask) -> None:
     from participation.core.views import bp as core_bp
     from participation.deliberation.views import bp as deliberation_bp
     from participation.ideas.views import bp as ideas_bp
+    from participation.outcomes.views import bp as outcomes_bp
+    from participation.responses.views import bp as responses_bp
     from participation.rounds.views import bp as rounds_bp
     from participation.voting.views import bp as voting_bp
 
@@ -86,4 +88,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ideas_bp)
     app.register_blueprint(deliberation_bp)
     app.register_blueprint(voting_bp)
+    app.register_blueprint(outcomes_bp)
+    app.register_blueprint(responses_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")

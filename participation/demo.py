@@ -1,5 +1,6 @@
 """`flask demo seed`: a demo city with districts, departments, categories, an account for every
-role, two participation rounds (one taking ideas, one voting) and about 40 ideas, some with photos.
+role, four participation rounds (one taking ideas, one voting, one closing minutes after loading,
+one closed and published with answers) and about 50 ideas, some with photos.
 
 Photos are drawn here with Pillow, so seeding needs no network. Later issues extend `seed`
 with votes, threads and panels.
@@ -21,6 +22,7 @@ from participation.accounts.models import Role, User
 from participation.accounts.reference import save_category
 from participation.core.time import now
 from participation.demo_ideas import IDEAS
+from participation.demo_outcomes import seed_outcomes
 from participation.demo_threads import seed_threads
 from participation.extensions import db
 from participation.ideas.photos import process_photo
@@ -120,6 +122,11 @@ def seed(when=None) -> list[tuple[str, str, str]]:
         **{f"s{n}": person for n, person in enumerate(supporters, start=1)},
     }
     seed_threads({idea.title: idea for group in ideas.values() for idea in group}, voices, when)
+    db.session.flush()
+    seed_outcomes(
+        admin, departments, categories, dongs, neighbours, [*supporters, *neighbours],
+        {"traffic": people["official@demo.gongron.kr"], "parks": people["parks@demo.gongron.kr"]}, when,
+    )
     db.session.flush()
     return printed
 

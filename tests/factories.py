@@ -71,6 +71,9 @@ def make_round(
     tiers=None,
     title: str | None = None,
     at=None,
+    selection_rule: str = "first_tier",
+    selection_top_n: int | None = None,
+    publish_delay_hours: int = 0,
 ):
     """A round whose dates put it in `phase` at `at` (now by default); 'draft' is left unscheduled."""
     from datetime import timedelta
@@ -103,6 +106,9 @@ def make_round(
         voting_closes_at=moment + offsets[3] * day,
         votes_per_resident=votes_per_resident,
         tiers=tiers or [TierSpec(50, "department", 14), TierSpec(1000, "mayor_office", 30)],
+        selection_rule=selection_rule,
+        selection_top_n=selection_top_n,
+        publish_delay_hours=publish_delay_hours,
     )
     round_ = create_round(admin, data, moment - 60 * day)
     if phase != "draft":

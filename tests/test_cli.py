@@ -96,3 +96,33 @@ def test_demo_seed_starts_discussions_with_every_stance_and_leaves_reports_to_re
     moderator.use_english()
     queue = moderator.get("/moderation").get_data(as_text=True)
     assert "특정 운전자를 비난하는 것처럼 읽힙니다." in queue
+
+
+def test_demo_seed_has_a_published_outcome_with_an_overdue_answer_and_a_round_about_to_close(runner, make_client, app_ctx):
+    from datetime import timedelta
+
+    from participation.core.time import now
+    from participation.demo_outcomes import CLOSES_AFTER
+    from participation.outcomes import services as outcomes
+    from participation.responses.models import OfficialResponse, ResponseDue
+    from participation.rounds.models import Round
+
+    loaded = now()
+    result = runner.invoke(args=["demo", "seed", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    past = db.session.scalar(select(Round).where(Round.title == "2026년 상반기 생활 불편 해결 공모"))
+    assert past.published_at is not None and past.closed_at == past.voting_closes_at
+    assert db.session.scalar(select(func.count()).select_from(OfficialResponse)) == 3
+    overdue = db.session.scalars(select(ResponseDue).where(ResponseDue.answered_at.is_(None))).all()
+    assert [d.idea.title for d in overdue] == ["학교동 어린이보호구역 노란 신호등"] and overdue[0].due_at < loaded
+    page = make_client().get(f"/rounds/{past.id}/outcome").get_data(as_text=True)
+    assert "학교동 어린이보호구역 노란 신호등" in page and "기한 지남" in page  # Korean by default: "overdue"
+    closing = db.session.scalar(select(Round).where(Round.title.like("%곧 마감%")))
+    assert closing.closed_at is None
+    assert loaded < closing.voting_closes_at <= loaded + CLOSES_AFTER + timedelta(seconds=5)
+    # What the scheduler will do a few minutes later:
+    assert outcomes.close_due_rounds(closing.voting_closes_at + timedelta(seconds=1)) == 1
+    assert outcomes.publish_due_outcomes(closing.voting_closes_at + timedelta(seconds=1)) == 1
+    db.session.expire_all()
+    official_dues = db.session.scalars(select(ResponseDue).where(ResponseDue.answered_at.is_(None), ResponseDue.started_at == closing.voting_closes_at)).all()
+    assert len(official_dues) == 2 and {d.department.name_ko for d in official_dues} == {"교통정책과"}

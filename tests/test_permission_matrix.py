@@ -40,6 +40,8 @@ ROUTES = [
     Route("POST", "/moderation/ideas/999999", frozenset({"moderator", "admin"})),
     Route("GET", "/moderation/users/999999/suspend", frozenset({"moderator", "admin"})),
     Route("GET", "/moderation/log", EVERY_ROLE),
+    Route("GET", "/responses/inbox", frozenset({"official", "admin"})),
+    Route("GET", "/responses/departments", EVERY_ROLE),
 ]
 
 # Routes whose answer depends on a round or idea; covered by the role x phase
@@ -57,6 +59,13 @@ ROUND_AND_IDEA_ROUTES = {
     "ideas.photo": "tests/ideas/test_submit.py",
     "voting.vote": "tests/voting/test_voting.py",
     "voting.unvote": "tests/voting/test_voting.py",
+    # The outcome page shows more to the administration before publication; publishing early is for admins.
+    "outcomes.outcome": "tests/outcomes/test_outcome_page.py",
+    "outcomes.publish": "tests/outcomes/test_outcome_page.py",
+    # Answering and progress depend on the idea's response clock and department: the role x phase
+    # matrix in tests/responses/test_permissions.py covers them.
+    "responses.answer": "tests/responses/test_permissions.py",
+    "responses.progress": "tests/responses/test_permissions.py",
     # Deliberation routes depend on the subject's phase and the comment's author:
     # the role x phase matrix and these tests cover them.
     "deliberation.new_comment": "tests/deliberation/test_permissions.py",

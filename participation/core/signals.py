@@ -28,3 +28,12 @@ tier_reached = _signals.signal("tier-reached")
 # moderation action; its author is told the reason).
 comment_posted = _signals.signal("comment-posted")
 moderation_decided = _signals.signal("moderation-decided")
+
+# Outcomes and responses: a round closed (sender: the round; `outcome`), its
+# outcome was published (sender: the round), an official response was posted or
+# revised (sender: the revision; `idea`), and a response clock needs attention
+# (sender: the ResponseDue; `kind` is "due_soon", "overdue" or "admins").
+round_closed = _signals.signal("round-closed")
+outcome_published = _signals.signal("outcome-published")
+response_posted = _signals.signal("response-posted")
+response_reminder = _signals.signal("response-reminder")

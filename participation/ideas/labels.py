@@ -9,7 +9,11 @@ STATUS_LABELS = {
     "not_selected": _l("Not selected"),
     "answered": _l("Answered"),
     "implemented": _l("Implemented"),
+    # Shown instead of a result status until the round's outcome is published (ideas.visibility).
+    "results_pending": _l("Voting closed"),
 }
+# The status filter says more than a badge has room for.
+STATUS_FILTER_LABELS = {"results_pending": _l("Voting closed, results not yet published")}
 EVENT_LABELS = {
     "submitted": _l("Submitted"),
     "edited": _l("Edited"),
@@ -21,4 +25,7 @@ EVENT_LABELS = {
     "selected": _l("Selected"),
     "not_selected": _l("Not selected"),
     "answered": _l("Answered"),
+    "response_revised": _l("Official response revised"),
+    "progress": _l("Implementation progress"),
+    "implemented": _l("Implemented"),
 }

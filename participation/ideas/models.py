@@ -143,6 +143,9 @@ class TimelineEvent(enum.StrEnum):
     SELECTED = "selected"
     NOT_SELECTED = "not_selected"
     ANSWERED = "answered"
+    RESPONSE_REVISED = "response_revised"
+    PROGRESS = "progress"
+    IMPLEMENTED = "implemented"
 
 
 class StatusChange(db.Model):

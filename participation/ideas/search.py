@@ -12,6 +12,7 @@ from participation.accounts.models import District
 from participation.extensions import db
 from participation.ideas.models import LISTED_STATUSES, Idea
 from participation.ideas.text import fingerprint, postgres_tsquery, query_terms, rank_similar, sqlite_match_expression
+from participation.ideas.visibility import RESULT_STATUSES, RESULTS_PENDING
 from participation.rounds.models import Round
 
 PER_PAGE = 20
@@ -65,13 +66,23 @@ def _ordering(filters: IdeaFilters):
     return [Idea.vote_count.desc(), Idea.created_at.desc(), Idea.id.desc()]
 
 
+def _status_condition(status: str | None):
+    """The status filter, as the public sees statuses (ideas.visibility): before a round's
+    outcome is published its ideas match "voting closed", never "selected" or "not selected"."""
+    unpublished = Idea.round_id.in_(select(Round.id).where(Round.published_at.is_(None)))
+    if status == RESULTS_PENDING:
+        return Idea.status.in_(sorted(RESULT_STATUSES)) & unpublished
+    if status in RESULT_STATUSES:
+        return (Idea.status == status) & ~unpublished
+    if status in LISTED_STATUSES:
+        return Idea.status == status
+    return Idea.status.in_(sorted(LISTED_STATUSES))
+
+
 def idea_list_statement(filters: IdeaFilters):
     # Ideas of unpublished (draft) rounds are never listed, whoever asks.
     stmt = select(Idea).where(Idea.round_id.in_(select(Round.id).where(Round.scheduled_at.is_not(None))))
-    if filters.status and filters.status in LISTED_STATUSES:
-        stmt = stmt.where(Idea.status == filters.status)
-    else:
-        stmt = stmt.where(Idea.status.in_(sorted(LISTED_STATUSES)))
+    stmt = stmt.where(_status_condition(filters.status))
     if filters.round_id:
         stmt = stmt.where(Idea.round_id == filters.round_id)
     if filters.category_id:

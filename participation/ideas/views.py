@@ -34,22 +34,27 @@ from participation.core.web import query_id, requested_page, user_or_address
 from participation.extensions import db, limiter
 from participation.ideas import permissions, services
 from participation.ideas.forms import IdeaFilterForm, IdeaForm, TitleForm, UpdateForm, WithdrawForm
-from participation.ideas.labels import EVENT_LABELS, STATUS_LABELS
-from participation.ideas.models import LISTED_STATUSES, MAX_PHOTOS, TITLE_MAX, Idea, IdeaPhoto
+from participation.ideas.labels import EVENT_LABELS, STATUS_FILTER_LABELS, STATUS_LABELS
+from participation.ideas.models import MAX_PHOTOS, TITLE_MAX, Idea, IdeaPhoto
 from participation.ideas.photos import photo_folder, process_photo
 from participation.ideas.search import IdeaFilters, list_ideas, similar_ideas
+from participation.ideas.visibility import RESULTS_PENDING, shown_status, shown_timeline
 from participation.rounds import permissions as round_permissions
 from participation.rounds.models import Round
 from participation.rounds.services import all_rounds
 
 bp = Blueprint("ideas", __name__)
 
+# The status filter's options, in the order an idea passes through them.
+FILTER_STATUSES = ("published", RESULTS_PENDING, "selected", "not_selected", "answered", "implemented")
+
 
 @bp.record
 def _template_globals(state):
     # Globals rather than context, so macros imported without context (and cached) can use them.
     state.app.jinja_env.globals.update(
-        idea_permissions=permissions, idea_status_labels=STATUS_LABELS, idea_event_labels=EVENT_LABELS
+        idea_permissions=permissions, idea_status_labels=STATUS_LABELS, idea_event_labels=EVENT_LABELS,
+        idea_shown_status=shown_status, idea_shown_timeline=shown_timeline,
     )
 
 
@@ -84,7 +89,7 @@ def _filters(form: IdeaFilterForm, round_: Round | None) -> IdeaFilters:
         districts = [d for d in districts_in_tree_order() if round_.covers_district(d)]
     form.category_id.choices = options([("", _l("All categories"))] + [(c.id, c.name_for(locale)) for c in categories])
     form.district_id.choices = options([("", _l("All districts"))] + [(d.id, d.full_name_for(locale)) for d in districts])
-    form.status.choices = options([("", _l("Any status"))] + [(s, STATUS_LABELS[s]) for s in sorted(LISTED_STATUSES)])
+    form.status.choices = options([("", _l("Any status"))] + [(s, STATUS_FILTER_LABELS.get(s, STATUS_LABELS[s])) for s in FILTER_STATUSES])
     form.validate()
     sort = form.value("sort") or "votes"
     seed = 1

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -107,6 +107,11 @@ class Round(db.Model):
         if now < self.voting_opens_at:
             return Phase.REVIEW
         return Phase.VOTING
+
+    @property
+    def publishes_at(self) -> datetime:
+        """When the outcome goes public: the voting deadline plus the publish delay."""
+        return self.voting_closes_at + timedelta(hours=self.publish_delay_hours or 0)
 
     def is_open(self, now: datetime) -> bool:
         """Scheduled and not yet closed: ideas may still change."""

@@ -16,15 +16,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 from participation.accounts.services import purge_expired_login_sessions
+from participation.outcomes import services as outcomes
+from participation.responses import services as responses
 from participation.scheduler.registry import Sweep
 from participation.voting.services import recount_votes
 
 SWEEPS: list[Sweep] = [
-    # Next, in this order (closing before publishing, so a catch-up after
-    # downtime closes and then publishes in one pass):
-    #   close_due_rounds(now)          participation.outcomes.services, deadlines: voting deadlines
-    #   publish_due_outcomes(now)      participation.outcomes.services, deadlines: publication times
-    #   remind_overdue_responses(now)  participation.responses.services, deadlines: answers falling due
+    # Closing before publishing, so a catch-up after downtime closes and then publishes in one pass.
+    Sweep("close_due_rounds", outcomes.close_due_rounds, interval=timedelta(minutes=1), deadlines=outcomes.upcoming_deadlines),
+    Sweep("publish_due_outcomes", outcomes.publish_due_outcomes, interval=timedelta(minutes=1), deadlines=outcomes.upcoming_deadlines),
+    Sweep(
+        "remind_overdue_responses",
+        responses.remind_overdue_responses,
+        interval=timedelta(minutes=15),
+        deadlines=responses.upcoming_deadlines,
+    ),
     Sweep("reconcile_vote_counts", recount_votes, interval=timedelta(hours=1)),
     Sweep("purge_login_sessions", purge_expired_login_sessions, interval=timedelta(hours=1)),
 ]

@@ -73,10 +73,17 @@ def test_filters_by_round_category_district_and_status(client, app_ctx):
     assert set(titles(client, f"/ideas?category_id={transport.id}")) == {"나 교통 강변동"}
     assert set(titles(client, f"/ideas?district_id={gu.id}")) == {"가 공원 햇살동"}  # a gu includes its dongs
     assert set(titles(client, f"/ideas?district_id={dong.id}")) == {"가 공원 햇살동"}
-    assert set(titles(client, "/ideas?status=selected")) == {"라 선정됨"}
+    # Before the round's outcome is published the selection is not public: the idea is "voting closed".
+    assert set(titles(client, "/ideas?status=selected")) == set()
+    assert set(titles(client, "/ideas?status=results_pending")) == {"라 선정됨"}
     assert set(titles(client, f"/rounds/{first.id}?category_id={parks.id}")) == {"가 공원 햇살동", "라 선정됨"}
     # Nonsense filters are ignored rather than refused.
     assert len(titles(client, "/ideas?category_id=abc&status=hidden&sort=evil&round_id=-4")) == 4
+    first.closed_at = first.published_at = first.voting_closes_at
+    db.session.commit()
+    forget_counts()
+    assert set(titles(client, "/ideas?status=selected")) == {"라 선정됨"}
+    assert set(titles(client, "/ideas?status=results_pending")) == set()
 
 
 def test_sorts_by_votes_newest_and_most_discussed(client, app_ctx):

@@ -1,0 +1,70 @@
+"""What the outcome page shows, loaded in a fixed number of queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from participation.accounts.models import Category, District
+from participation.extensions import db
+from participation.ideas.models import Idea
+from participation.outcomes.models import OutcomeEntry, RoundOutcome
+from participation.responses.models import OfficialResponse, ResponseDue
+from participation.responses.services import days_overdue
+from participation.rounds.models import Round
+
+
+@dataclass
+class Line:
+    entry: OutcomeEntry
+    idea: Idea
+    response: OfficialResponse | None
+    due: ResponseDue | None
+
+    def overdue_days(self, now: datetime) -> int | None:
+        """Days an answer is overdue (None when answered or not yet due)."""
+        if self.due is None or self.due.answered_at is not None or now < self.due.due_at:
+            return None
+        return days_overdue(self.due, now)
+
+
+@dataclass
+class OutcomePage:
+    round: Round
+    outcome: RoundOutcome
+    lines: list[Line]
+    categories: dict[int, Category] = field(default_factory=dict)
+    districts: dict[int, District] = field(default_factory=dict)
+
+    @property
+    def selected(self) -> list[Line]:
+        return [line for line in self.lines if line.entry.selected]
+
+    def missing(self, now: datetime) -> list[Line]:
+        """Answers owed and not given, oldest due first."""
+        owed = [line for line in self.lines if line.due is not None and line.due.answered_at is None]
+        return sorted(owed, key=lambda line: line.due.due_at)
+
+
+def outcome_page(round_: Round) -> OutcomePage | None:
+    outcome = db.session.scalar(select(RoundOutcome).where(RoundOutcome.round_id == round_.id))
+    if outcome is None:
+        return None
+    rows = db.session.execute(
+        select(OutcomeEntry, Idea)
+        .join(Idea, Idea.id == OutcomeEntry.idea_id)
+        .where(OutcomeEntry.outcome_id == outcome.id)
+        .order_by(OutcomeEntry.rank)
+        .options(joinedload(Idea.category), joinedload(Idea.district))
+    ).all()
+    ids = [idea.id for _entry, idea in rows]
+    responses = {r.idea_id: r for r in db.session.scalars(select(OfficialResponse).where(OfficialResponse.idea_id.in_(ids)).options(joinedload(OfficialResponse.department)))} if ids else {}
+    dues = {d.idea_id: d for d in db.session.scalars(select(ResponseDue).where(ResponseDue.idea_id.in_(ids)).options(joinedload(ResponseDue.department)))} if ids else {}
+    lines = [Line(entry, idea, responses.get(idea.id), dues.get(idea.id)) for entry, idea in rows]
+    category_ids = [row["id"] for row in outcome.by_category if row["id"] is not None]
+    district_ids = [row["id"] for row in outcome.by_district if row["id"] is not None]
+    categories = {c.id: c for c in db.session.scalars(select(Category).where(Category.id.in_(category_ids)))} if category_ids else {}
+    districts = {d.id: d for d in db.session.scalars(select(District).where(District.id.in_(district_ids)))} if district_ids else {}
+    return OutcomePage(round_, outcome, lines, categories, districts)

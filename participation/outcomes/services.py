@@ -1,0 +1,308 @@
+"""Closing rounds and publishing their outcomes, each exactly once.
+
+`close_due_rounds(now)` and `publish_due_outcomes(now)` are the scheduler's
+sweeps; an admin's early publication uses the same conditional update. Each
+round is closed in its own write transaction, which starts with a conditional
+update (`closed_at IS NULL`): of two sweeps at once, in two threads or two
+processes, exactly one sets it and does the work, and the other finds nothing
+to do. If anything fails halfway, the whole transaction rolls back, the round
+stays open-for-closing, and the next sweep does it all again from the rows.
+
+Everything recorded is computed from stored facts and the round's deadline,
+never from the moment the job ran, so a late run gives the identical result.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import distinct, func, select, update
+
+from participation.accounts.models import User
+from participation.core import audit, signals
+from participation.core.db import write_transaction
+from participation.core.errors import ServiceError
+from participation.core.i18n import lazy_gettext as _l
+from participation.extensions import db
+from participation.ideas.models import LISTED_STATUSES, Idea, IdeaStatus, TimelineEvent
+from participation.ideas.services import record_timeline
+from participation.outcomes.models import OutcomeEntry, RoundOutcome
+from participation.responses import services as responses
+from participation.rounds.models import ResponseTier, Round, SelectionRule
+from participation.voting.models import TierReached, Vote
+from participation.voting.services import recount_votes
+
+log = logging.getLogger(__name__)
+
+def publish_time(round_: Round) -> datetime:
+    """When the outcome goes public: the deadline plus the round's publish delay."""
+    return round_.publishes_at
+
+
+# --- closing ---------------------------------------------------------------------------------
+
+
+def _claim_close(round_id: int, now: datetime) -> bool:
+    """The one conditional update that makes a close happen once: closed_at := the deadline."""
+    result = db.session.execute(
+        update(Round)
+        .where(
+            Round.id == round_id,
+            Round.scheduled_at.is_not(None),
+            Round.closed_at.is_(None),
+            Round.voting_closes_at <= now,
+        )
+        .values(closed_at=Round.voting_closes_at)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _lock_ideas(round_id: int) -> None:
+    """Wait for votes already under way in the round (they lock their idea first) to
+    commit, so the recount sees them; votes that come after see the round closed."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Idea.id).where(Idea.round_id == round_id).order_by(Idea.id).with_for_update(key_share=True))
+
+
+def _ranked(round_id: int) -> list[Idea]:
+    """The round's listed ideas, most votes first; on a tie the earlier idea ranks higher."""
+    return list(
+        db.session.scalars(
+            select(Idea)
+            .where(Idea.round_id == round_id, Idea.status.in_([s.value for s in LISTED_STATUSES]))
+            .order_by(Idea.vote_count.desc(), Idea.created_at.asc(), Idea.id.asc())
+        )
+    )
+
+
+def _highest_tier(tiers: list[ResponseTier], votes: int) -> ResponseTier | None:
+    reached = [t for t in tiers if votes >= t.threshold]
+    return reached[-1] if reached else None
+
+
+def _is_selected(round_: Round, rank: int, votes: int) -> bool:
+    if votes <= 0:
+        return False
+    if round_.selection_rule == SelectionRule.TOP_N:
+        return rank <= (round_.selection_top_n or 0)
+    first = round_.first_tier
+    return first is not None and votes >= first.threshold
+
+
+def _breakdown(round_id: int, ideas: list[Idea], key: str) -> list[dict]:
+    """Ideas, votes and distinct participants per category or district (None: no district)."""
+    column = getattr(Idea, key)
+    participants = dict(
+        db.session.execute(
+            select(column, func.count(distinct(Vote.user_id))).join(Idea, Idea.id == Vote.idea_id).where(Vote.round_id == round_id).group_by(column)
+        ).all()
+    )
+    rows: dict = defaultdict(lambda: {"ideas": 0, "votes": 0})
+    for idea in ideas:
+        row = rows[getattr(idea, key)]
+        row["ideas"] += 1
+        row["votes"] += idea.vote_count
+    return [
+        {"id": ref, "ideas": row["ideas"], "votes": row["votes"], "participants": participants.get(ref, 0)}
+        for ref, row in sorted(rows.items(), key=lambda kv: (-kv[1]["votes"], kv[0] is None, kv[0] or 0))
+    ]
+
+
+def _due_date(idea: Idea, tier: ResponseTier, closed_at: datetime) -> datetime:
+    """A clock already started when the idea reached the tier during voting keeps its date;
+    otherwise the clock starts at the deadline."""
+    started = db.session.scalar(select(TierReached.response_due_at).where(TierReached.idea_id == idea.id, TierReached.tier_id == tier.id))
+    return started or closed_at + timedelta(days=tier.response_days)
+
+
+def close_round(round_id: int, now: datetime) -> RoundOutcome | None:
+    """Close one round whose deadline has passed, if nobody has yet. Call inside write_transaction().
+
+    Freezes voting (closed_at), recounts every idea from its vote rows
+    (repairing any drift), ranks the ideas, applies the selection rule, writes
+    each idea's timeline, records the outcome and opens the response clocks.
+    Returns the outcome, or None when there was nothing to close.
+    """
+    if not _claim_close(round_id, now):
+        return None
+    round_ = db.session.get(Round, round_id)
+    db.session.refresh(round_)
+    closed_at = round_.closed_at
+    _lock_ideas(round_id)
+    drifts = recount_votes(now, round_id)
+    if drifts:
+        log.warning("round %s: %d vote counters repaired at close", round_id, len(drifts))
+    db.session.expire_all()
+    round_ = db.session.get(Round, round_id)
+    ideas = _ranked(round_id)
+    tiers = sorted(round_.tiers, key=lambda t: t.threshold)
+    participants = db.session.scalar(select(func.count(distinct(Vote.user_id))).where(Vote.round_id == round_id)) or 0
+    total_votes = db.session.scalar(select(func.count()).select_from(Vote).where(Vote.round_id == round_id)) or 0
+    outcome = RoundOutcome(
+        round_id=round_id,
+        closed_at=closed_at,
+        computed_at=now,
+        participants=participants,
+        votes=total_votes,
+        ideas=len(ideas),
+        selected=0,
+        by_category=_breakdown(round_id, ideas, "category_id"),
+        by_district=_breakdown(round_id, ideas, "district_id"),
+        repaired_counters=len(drifts),
+    )
+    db.session.add(outcome)
+    db.session.flush()
+    for rank, idea in enumerate(ideas, start=1):
+        tier = _highest_tier(tiers, idea.vote_count)
+        selected = _is_selected(round_, rank, idea.vote_count)
+        outcome.selected += selected
+        db.session.add(
+            OutcomeEntry(
+                outcome_id=outcome.id, idea_id=idea.id, rank=rank, votes=idea.vote_count, selected=selected,
+                tier_threshold=tier.threshold if tier else None,
+            )
+        )
+        record_timeline(
+            idea,
+            None,
+            (TimelineEvent.SELECTED if selected else TimelineEvent.NOT_SELECTED).value,
+            closed_at,
+            to_status=(IdeaStatus.SELECTED if selected else IdeaStatus.NOT_SELECTED).value,
+            details={"rank": rank, "votes": idea.vote_count},
+        )
+        if selected or tier is not None:
+            owed = tier or (tiers[0] if tiers else None)
+            if owed is not None:
+                responses.open_clock(
+                    idea,
+                    tier=owed,
+                    department_id=_responder_department(round_, idea, owed),
+                    reason="selected" if selected else "tier",
+                    started_at=closed_at,
+                    due_at=_due_date(idea, owed, closed_at),
+                )
+    audit.record("round.closed", now, subject=round_, closed_at=closed_at.isoformat(), ideas=len(ideas), selected=outcome.selected,
+                 votes=total_votes, repaired=len(drifts))
+    signals.round_closed.send(round_, outcome=outcome, now=now)
+    return outcome
+
+
+def _responder_department(round_: Round, idea: Idea, tier: ResponseTier) -> int:
+    """A department tier is answered by the department the idea's category routes to; the
+    mayor's office tier by the round's coordinating department, on the mayor's behalf."""
+    if tier.responder == "mayor_office":
+        return round_.department_id
+    return idea.category.department_id
+
+
+def rounds_due_for_closing(now: datetime) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(Round.id)
+            .where(Round.scheduled_at.is_not(None), Round.closed_at.is_(None), Round.voting_closes_at <= now)
+            .order_by(Round.voting_closes_at, Round.id)
+        )
+    )
+
+
+def close_due_rounds(now: datetime) -> int:
+    """The scheduler's sweep: close every round whose deadline has passed, each in its own
+    transaction (one failing round does not hold back the others). Returns how many it closed."""
+    closed = 0
+    for round_id in rounds_due_for_closing(now):
+        try:
+            with write_transaction():
+                closed += close_round(round_id, now) is not None
+        except Exception:
+            log.exception("closing round %s failed; the next sweep tries again", round_id)
+    return closed
+
+
+# --- publishing --------------------------------------------------------------------------------
+
+
+def _claim_publish(round_id: int, at: datetime) -> bool:
+    result = db.session.execute(
+        update(Round)
+        .where(Round.id == round_id, Round.closed_at.is_not(None), Round.published_at.is_(None))
+        .values(published_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _published(round_: Round, at: datetime, now: datetime, actor: User | None, early: bool) -> None:
+    audit.record("round.published", now, actor=actor, subject=round_, published_at=at.isoformat(), early=early)
+    signals.outcome_published.send(round_, now=now)
+
+
+def rounds_due_for_publishing(now: datetime) -> list[int]:
+    candidates = db.session.scalars(
+        select(Round).where(Round.closed_at.is_not(None), Round.published_at.is_(None), Round.closed_at <= now).order_by(Round.closed_at, Round.id)
+    ).all()
+    return [r.id for r in candidates if publish_time(r) <= now]
+
+
+def publish_due_outcomes(now: datetime) -> int:
+    """The scheduler's sweep: publish every closed round whose publish time has come. The
+    recorded time is the scheduled one (deadline + delay), so a late run changes nothing."""
+    published = 0
+    for round_id in rounds_due_for_publishing(now):
+        try:
+            with write_transaction():
+                round_ = db.session.get(Round, round_id)
+                at = publish_time(round_)
+                if _claim_publish(round_id, at):
+                    db.session.refresh(round_)
+                    _published(round_, at, now, None, early=False)
+                    published += 1
+        except Exception:
+            log.exception("publishing round %s failed; the next sweep tries again", round_id)
+    return published
+
+
+def missing_answers(round_: Round) -> list[Idea]:
+    """Selected ideas of the round that have no official response yet."""
+    return responses.unanswered_selected(round_.id)
+
+
+def publish_early(actor: User, round_: Round, now: datetime) -> None:
+    """An admin publishes before the publish time, once every selected idea has an answer."""
+    if round_.closed_at is None:
+        raise ServiceError(_l("The round has not closed yet."), code="not_closed")
+    if round_.published_at is not None:
+        raise ServiceError(_l("The outcome is already published."), code="already_published")
+    missing = missing_answers(round_)
+    if missing:
+        raise ServiceError(
+            _l("%(count)d selected ideas still have no official response. Publish once every one is answered.", count=len(missing)),
+            code="answers_missing",
+        )
+    if not _claim_publish(round_.id, now):
+        raise ServiceError(_l("The outcome is already published."), code="already_published")
+    db.session.refresh(round_)
+    _published(round_, now, now, actor, early=True)
+
+
+def outcome_of(round_: Round) -> RoundOutcome | None:
+    return db.session.scalar(select(RoundOutcome).where(RoundOutcome.round_id == round_.id))
+
+
+# --- the scheduler's deadlines ------------------------------------------------------------------
+
+
+def upcoming_deadlines(now: datetime, horizon: timedelta) -> list[datetime]:
+    """Voting deadlines and publish times within `horizon`, for exact-time triggers."""
+    until = now + horizon
+    closing = db.session.scalars(
+        select(Round.voting_closes_at).where(
+            Round.scheduled_at.is_not(None), Round.closed_at.is_(None), Round.voting_closes_at > now, Round.voting_closes_at <= until
+        )
+    ).all()
+    pending = db.session.scalars(
+        select(Round).where(Round.scheduled_at.is_not(None), Round.published_at.is_(None), Round.voting_closes_at <= until)
+    ).all()
+    publishing = [publish_time(r) for r in pending if now < publish_time(r) <= until]
+    return sorted(set(closing) | set(publishing))

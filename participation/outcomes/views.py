@@ -1,0 +1,56 @@
+"""The outcome page of a round, and an admin's early publication."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from participation.core.forms import perform_and_flash
+from participation.core.permissions import require
+from participation.core.time import now
+from participation.extensions import db
+from participation.outcomes import permissions, reading, services
+from participation.responses import labels as response_labels
+from participation.rounds.models import Round
+from participation.rounds.permissions import can_view_round
+
+bp = Blueprint("outcomes", __name__)
+
+
+@bp.record
+def _template_globals(state):
+    state.app.jinja_env.globals.update(
+        outcome_permissions=permissions, outcome_publish_time=services.publish_time, response_labels=response_labels
+    )
+
+
+def _get_round(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None or not can_view_round(current_user, round_, now()):
+        abort(404)
+    return round_
+
+
+@bp.route("/rounds/<int:round_id>/outcome")
+def outcome(round_id: int):
+    round_ = _get_round(round_id)
+    moment = now()
+    require(permissions.can_view_outcome(current_user, round_, moment))
+    page = reading.outcome_page(round_)
+    return render_template(
+        "outcomes/outcome.html",
+        round=round_,
+        page=page,
+        now=moment,
+        publish_at=services.publish_time(round_),
+        show_selection=permissions.can_see_selection(current_user, round_),
+    )
+
+
+@bp.route("/rounds/<int:round_id>/outcome/publish", methods=["POST"])
+def publish(round_id: int):
+    round_ = _get_round(round_id)
+    require(permissions.can_publish_outcome_early(current_user, round_))
+    if perform_and_flash(lambda: services.publish_early(current_user, round_, now())):
+        flash(_("The outcome is published."), "success")
+    return redirect(url_for("outcomes.outcome", round_id=round_.id))

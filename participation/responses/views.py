@@ -1,0 +1,208 @@
+"""Official responses: answering and revising, implementation progress, the department
+inbox, each department's public record, and what an idea's page shows of them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from participation.accounts.models import Department, Role
+from participation.accounts.permissions import is_admin
+from participation.accounts.reference import active_departments
+from participation.core.forms import form_status, options, perform
+from participation.core.i18n import lazy_gettext as _l
+from participation.core.pagecache import forget_pages
+from participation.core.permissions import require
+from participation.core.time import now
+from participation.extensions import db
+from participation.ideas.models import Idea
+from participation.ideas.permissions import can_view_idea
+from participation.ideas.visibility import shown_status
+from participation.responses import clock, permissions, services
+from participation.responses.forms import InboxFilterForm, ProgressForm, ResponseForm
+from participation.responses.labels import DECISION_HINTS, DECISION_LABELS, DUE_REASON_LABELS
+from participation.responses.models import ImplementationUpdate, OfficialResponse, ResponseDue
+from participation.rounds.models import Phase
+
+bp = Blueprint("responses", __name__)
+
+
+@dataclass
+class IdeaResults:
+    """What one person may see of an idea's selection and official response, and may do about it."""
+
+    visible: bool  # the selection, the answer and the clock may be shown
+    early: bool  # shown to this person before the outcome is public
+    pending: bool  # voting closed; the outcome is not yet public (and not shown to this person)
+    publishes_at: datetime
+    due: ResponseDue | None = None
+    response: OfficialResponse | None = None
+    updates: list[ImplementationUpdate] = field(default_factory=list)
+    countdown: clock.Countdown | None = None
+    can_answer: bool = False
+    can_post_progress: bool = False
+
+
+def idea_results(idea: Idea) -> IdeaResults:
+    """For the idea's page (once per idea per request)."""
+    cache = g.setdefault("idea_results", {})
+    if idea.id not in cache:
+        cache[idea.id] = _idea_results(idea, now())
+    return cache[idea.id]
+
+
+def _idea_results(idea: Idea, moment: datetime) -> IdeaResults:
+    round_ = idea.round
+    visible = permissions.can_see_idea_results(current_user, idea)
+    due = None
+    if visible or is_official(current_user):
+        # Only then can the clock matter: it is shown, or it names the official's department.
+        due = services.due_for(idea)
+        visible = visible or permissions.can_see_idea_results(current_user, idea, due)
+    closed = round_.phase(moment) == Phase.CLOSED
+    results = IdeaResults(
+        visible=visible, early=visible and closed, pending=closed and not visible, publishes_at=round_.publishes_at
+    )
+    if not visible:
+        return results
+    results.due = due
+    results.response = services.response_for(idea)
+    if results.response is not None:
+        results.updates = services.implementation_updates(idea)
+    if due is not None:
+        results.countdown = clock.countdown(due, moment)
+    results.can_answer = permissions.can_answer(current_user, due)
+    results.can_post_progress = permissions.can_post_progress(current_user, results.response)
+    return results
+
+
+def is_official(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.has_role(Role.OFFICIAL))
+
+
+def public_status(idea: Idea) -> str:
+    """The idea's status as the signed-in person may see it: before publication, "voting
+    closed" in place of the selection, unless they are of the administration."""
+    known = g.get("idea_results", {}).get(idea.id)
+    visible = known.visible if known is not None else permissions.can_see_idea_results(current_user, idea)
+    return shown_status(idea.status, visible)
+
+
+@bp.record
+def _template_globals(state):
+    # Globals rather than context, so macros imported without context (and cached) can use them.
+    state.app.jinja_env.globals.update(
+        response_permissions=permissions,
+        response_decision_labels=DECISION_LABELS,
+        response_reason_labels=DUE_REASON_LABELS,
+        idea_results=idea_results,
+        public_status=public_status,
+    )
+
+
+def _get_idea(idea_id: int) -> Idea:
+    idea = db.session.get(Idea, idea_id)
+    if idea is None or not can_view_idea(current_user, idea, now()):
+        abort(404)
+    return idea
+
+
+def _idea_anchor(idea: Idea, anchor: str) -> str:
+    return url_for("ideas.detail", idea_id=idea.id, _anchor=anchor)
+
+
+# --- answering -----------------------------------------------------------------------------------
+
+
+@bp.route("/ideas/<int:idea_id>/response", methods=["GET", "POST"])
+def answer(idea_id: int):
+    idea = _get_idea(idea_id)
+    moment = now()
+    due = services.due_for(idea)
+    require(permissions.can_answer(current_user, due), services.answer_refusal(current_user, idea, due))
+    current = services.response_for(idea)
+    # Revising starts from the current answer; a posted form is taken as sent (a choice
+    # left empty stays empty rather than falling back to the current answer).
+    form = ResponseForm(obj=current) if request.method == "GET" and current is not None else ResponseForm()
+    if form.validate_on_submit():
+        data = services.ResponseData(
+            decision=form.decision.data,
+            explanation=form.explanation.data,
+            planned_completion=form.planned_completion.data,
+            budget_estimate=form.budget_estimate.data,
+        )
+        done, _revision = perform(form, lambda: services.answer(current_user, idea, data, moment))
+        if done:
+            forget_pages()
+            if idea.round.published_at is None:
+                flash(_("The official response is saved. Residents will see it when the round's outcome is published."), "success")
+            else:
+                flash(_("The official response is published. Every version stays in its public history."), "success")
+            return redirect(_idea_anchor(idea, "official-response"))
+    return render_template(
+        "responses/answer.html",
+        idea=idea,
+        due=due,
+        current=current,
+        countdown=clock.countdown(due, moment),
+        form=form,
+        decision_hints=DECISION_HINTS,
+        can_post_progress=permissions.can_post_progress(current_user, current),
+    ), form_status(form)
+
+
+@bp.route("/ideas/<int:idea_id>/progress", methods=["GET", "POST"])
+def progress(idea_id: int):
+    idea = _get_idea(idea_id)
+    moment = now()
+    response = services.response_for(idea)
+    require(permissions.can_post_progress(current_user, response), services.progress_refusal(current_user, response))
+    form = ProgressForm()
+    if form.validate_on_submit():
+        done, _update = perform(form, lambda: services.post_progress(current_user, idea, form.progress.data, form.note.data, moment))
+        if done:
+            forget_pages()
+            flash(_("The progress report is posted."), "success")
+            return redirect(_idea_anchor(idea, "implementation"))
+    return render_template(
+        "responses/progress.html", idea=idea, response=response, updates=services.implementation_updates(idea), form=form
+    ), form_status(form)
+
+
+# --- the department inbox and the public record -------------------------------------------------
+
+
+@bp.route("/responses/inbox")
+def inbox():
+    require(permissions.can_read_inbox(current_user))
+    moment = now()
+    form = None
+    if is_admin(current_user):
+        locale = str(get_locale())
+        form = InboxFilterForm(request.args)
+        form.department_id.choices = options(
+            [("", _l("Every department"))] + [(d.id, d.name_for(locale)) for d in active_departments()]
+        )
+        form.validate()
+        department_id = form.value()
+    else:
+        department_id = current_user.department_id
+    rows = [(due, clock.countdown(due, moment)) for due in services.inbox(department_id)]
+    return render_template(
+        "responses/inbox.html",
+        rows=rows,
+        form=form,
+        department=db.session.get(Department, department_id) if department_id else None,
+        overdue=sum(1 for _due, c in rows if c.is_overdue),
+    )
+
+
+@bp.route("/responses/departments")
+def departments():
+    require(permissions.can_view_response_stats(current_user))
+    moment = now()
+    return render_template("responses/departments.html", records=services.department_records(moment), now=moment)
