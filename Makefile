@@ -8,7 +8,7 @@ PORT ?= 5000
 CATALOGS := $(wildcard participation/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test setup db translations extract-messages bench bench-quick bench-threads lint clean
+.PHONY: run test setup db translations extract-messages bench bench-quick bench-threads bench-outcomes lint clean
 
 # The scheduler runs inside this development server (in production it is `flask scheduler run`).
 run: setup db
@@ -48,6 +48,9 @@ bench-quick: setup
 
 bench-threads: setup
 	$(BIN)/python bench/threads.py
+
+bench-outcomes: setup
+	$(BIN)/python bench/outcomes.py
 
 lint: setup
 	$(BIN)/ruff check participation tests

@@ -113,7 +113,7 @@ def test_demo_seed_has_a_published_outcome_with_an_overdue_answer_and_a_round_ab
     past = db.session.scalar(select(Round).where(Round.title == "2026년 상반기 생활 불편 해결 공모"))
     assert past.published_at is not None and past.closed_at == past.voting_closes_at
     assert db.session.scalar(select(func.count()).select_from(OfficialResponse)) == 3
-    overdue = db.session.scalars(select(ResponseDue).where(ResponseDue.answered_at.is_(None))).all()
+    overdue = db.session.scalars(select(ResponseDue).where(ResponseDue.answered_at.is_(None), ResponseDue.due_at < loaded)).all()
     assert [d.idea.title for d in overdue] == ["학교동 어린이보호구역 노란 신호등"] and overdue[0].due_at < loaded
     page = make_client().get(f"/rounds/{past.id}/outcome").get_data(as_text=True)
     assert "학교동 어린이보호구역 노란 신호등" in page and "기한 지남" in page  # Korean by default: "overdue"
@@ -124,5 +124,10 @@ def test_demo_seed_has_a_published_outcome_with_an_overdue_answer_and_a_round_ab
     assert outcomes.close_due_rounds(closing.voting_closes_at + timedelta(seconds=1)) == 1
     assert outcomes.publish_due_outcomes(closing.voting_closes_at + timedelta(seconds=1)) == 1
     db.session.expire_all()
-    official_dues = db.session.scalars(select(ResponseDue).where(ResponseDue.answered_at.is_(None), ResponseDue.started_at == closing.voting_closes_at)).all()
-    assert len(official_dues) == 2 and {d.department.name_ko for d in official_dues} == {"교통정책과"}
+    from participation.ideas.models import Idea
+
+    official_dues = db.session.scalars(
+        select(ResponseDue).join(Idea, Idea.id == ResponseDue.idea_id).where(Idea.round_id == closing.id)
+    ).all()
+    # The two ideas with 5 votes or more: selected, owed an answer by 교통정책과 (the demo official's).
+    assert len(official_dues) == 2 and {(d.reason, d.department.name_ko) for d in official_dues} == {("selected", "교통정책과")}

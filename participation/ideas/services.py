@@ -186,15 +186,29 @@ def hide_idea(idea: Idea, reason: str, now: datetime) -> None:
 
 
 def restore_idea(idea: Idea, reason: str, now: datetime) -> None:
-    """Moderation restores a hidden idea to the status it had before it was hidden."""
+    """Moderation restores a hidden idea to the status it had before it was hidden, or, if
+    its round closed meanwhile, to the result the close recorded for it (selected or not)."""
     if idea.status != IdeaStatus.HIDDEN:
         return
-    before = db.session.scalar(
-        select(StatusChange.from_status)
+    hidden = db.session.execute(
+        select(StatusChange.id, StatusChange.from_status)
         .where(StatusChange.idea_id == idea.id, StatusChange.event == TimelineEvent.HIDDEN.value)
         .order_by(StatusChange.id.desc())
         .limit(1)
+    ).first()
+    before = hidden.from_status if hidden else None
+    result = db.session.scalar(
+        select(StatusChange.event)
+        .where(
+            StatusChange.idea_id == idea.id,
+            StatusChange.event.in_([TimelineEvent.SELECTED.value, TimelineEvent.NOT_SELECTED.value]),
+            StatusChange.id > (hidden.id if hidden else 0),
+        )
+        .order_by(StatusChange.id.desc())
+        .limit(1)
     )
+    if result is not None:
+        before = result  # the event names the status: selected / not_selected
     idea.updated_at = now
     record_timeline(
         idea, None, TimelineEvent.RESTORED, now, to_status=before or IdeaStatus.PUBLISHED.value, details={"reason": reason}

@@ -25,9 +25,38 @@ class Line:
 
     def overdue_days(self, now: datetime) -> int | None:
         """Days an answer is overdue (None when answered or not yet due)."""
-        if self.due is None or self.due.answered_at is not None or now < self.due.due_at:
+        if self.due is None or not self.due.is_overdue(now):
             return None
         return days_overdue(self.due, now)
+
+
+RANKING_PER_PAGE = 100
+
+
+@dataclass
+class RankingPage:
+    """One page of the ranked table (a big round has thousands of ideas; the selection and the
+    answers owed are always shown whole)."""
+
+    lines: list
+    page: int
+    pages: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
 
 
 @dataclass
@@ -41,6 +70,16 @@ class OutcomePage:
     @property
     def selected(self) -> list[Line]:
         return [line for line in self.lines if line.entry.selected]
+
+    @property
+    def answering_departments(self) -> frozenset[int]:
+        return frozenset(line.due.department_id for line in self.lines if line.due is not None)
+
+    def ranking(self, page: int) -> RankingPage:
+        pages = max(-(-len(self.lines) // RANKING_PER_PAGE), 1)
+        page = min(max(page, 1), pages)
+        start = (page - 1) * RANKING_PER_PAGE
+        return RankingPage(self.lines[start:start + RANKING_PER_PAGE], page, pages)
 
     def missing(self, now: datetime) -> list[Line]:
         """Answers owed and not given, oldest due first."""

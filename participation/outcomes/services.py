@@ -30,7 +30,7 @@ from participation.ideas.services import record_timeline
 from participation.outcomes.models import OutcomeEntry, RoundOutcome
 from participation.responses import services as responses
 from participation.rounds.models import ResponseTier, Round, SelectionRule
-from participation.voting.models import TierReached, Vote
+from participation.voting.models import Vote
 from participation.voting.services import recount_votes
 
 log = logging.getLogger(__name__)
@@ -66,12 +66,18 @@ def _lock_ideas(round_id: int) -> None:
         db.session.execute(select(Idea.id).where(Idea.round_id == round_id).order_by(Idea.id).with_for_update(key_share=True))
 
 
+# Ideas in the tally: every idea still standing. A hidden idea is under moderation, not out
+# of the count (three reports before the deadline must not take the leader out of the
+# result); only an idea its author withdrew is left out.
+TALLIED = sorted({s.value for s in LISTED_STATUSES} | {IdeaStatus.HIDDEN.value})
+
+
 def _ranked(round_id: int) -> list[Idea]:
-    """The round's listed ideas, most votes first; on a tie the earlier idea ranks higher."""
+    """The round's tallied ideas, most votes first; on a tie the earlier idea ranks higher."""
     return list(
         db.session.scalars(
             select(Idea)
-            .where(Idea.round_id == round_id, Idea.status.in_([s.value for s in LISTED_STATUSES]))
+            .where(Idea.round_id == round_id, Idea.status.in_(TALLIED))
             .order_by(Idea.vote_count.desc(), Idea.created_at.asc(), Idea.id.asc())
         )
     )
@@ -96,7 +102,10 @@ def _breakdown(round_id: int, ideas: list[Idea], key: str) -> list[dict]:
     column = getattr(Idea, key)
     participants = dict(
         db.session.execute(
-            select(column, func.count(distinct(Vote.user_id))).join(Idea, Idea.id == Vote.idea_id).where(Vote.round_id == round_id).group_by(column)
+            select(column, func.count(distinct(Vote.user_id)))
+            .join(Idea, Idea.id == Vote.idea_id)
+            .where(Vote.round_id == round_id, Idea.status.in_(TALLIED))
+            .group_by(column)
         ).all()
     )
     rows: dict = defaultdict(lambda: {"ideas": 0, "votes": 0})
@@ -108,13 +117,6 @@ def _breakdown(round_id: int, ideas: list[Idea], key: str) -> list[dict]:
         {"id": ref, "ideas": row["ideas"], "votes": row["votes"], "participants": participants.get(ref, 0)}
         for ref, row in sorted(rows.items(), key=lambda kv: (-kv[1]["votes"], kv[0] is None, kv[0] or 0))
     ]
-
-
-def _due_date(idea: Idea, tier: ResponseTier, closed_at: datetime) -> datetime:
-    """A clock already started when the idea reached the tier during voting keeps its date;
-    otherwise the clock starts at the deadline."""
-    started = db.session.scalar(select(TierReached.response_due_at).where(TierReached.idea_id == idea.id, TierReached.tier_id == tier.id))
-    return started or closed_at + timedelta(days=tier.response_days)
 
 
 def close_round(round_id: int, now: datetime) -> RoundOutcome | None:
@@ -138,8 +140,12 @@ def close_round(round_id: int, now: datetime) -> RoundOutcome | None:
     round_ = db.session.get(Round, round_id)
     ideas = _ranked(round_id)
     tiers = sorted(round_.tiers, key=lambda t: t.threshold)
-    participants = db.session.scalar(select(func.count(distinct(Vote.user_id))).where(Vote.round_id == round_id)) or 0
-    total_votes = db.session.scalar(select(func.count()).select_from(Vote).where(Vote.round_id == round_id)) or 0
+    # Totals over the same ideas as the ranking (votes on withdrawn ideas are not in the result).
+    participants, total_votes = db.session.execute(
+        select(func.count(distinct(Vote.user_id)), func.count(Vote.id))
+        .join(Idea, Idea.id == Vote.idea_id)
+        .where(Vote.round_id == round_id, Idea.status.in_(TALLIED))
+    ).one()
     outcome = RoundOutcome(
         round_id=round_id,
         closed_at=closed_at,
@@ -164,37 +170,33 @@ def close_round(round_id: int, now: datetime) -> RoundOutcome | None:
                 tier_threshold=tier.threshold if tier else None,
             )
         )
+        # A hidden idea keeps its status; its result is on its timeline, and a restore
+        # (ideas.services.restore_idea) brings the idea back with that result.
         record_timeline(
             idea,
             None,
             (TimelineEvent.SELECTED if selected else TimelineEvent.NOT_SELECTED).value,
             closed_at,
-            to_status=(IdeaStatus.SELECTED if selected else IdeaStatus.NOT_SELECTED).value,
+            to_status=None if idea.status == IdeaStatus.HIDDEN else (IdeaStatus.SELECTED if selected else IdeaStatus.NOT_SELECTED).value,
             details={"rank": rank, "votes": idea.vote_count},
         )
         if selected or tier is not None:
             owed = tier or (tiers[0] if tiers else None)
             if owed is not None:
+                # A clock opened when the idea reached its tier during voting keeps its date;
+                # a selected idea without one starts its clock at the deadline.
                 responses.open_clock(
                     idea,
                     tier=owed,
-                    department_id=_responder_department(round_, idea, owed),
+                    department_id=responses.responder_department(round_, idea, owed),
                     reason="selected" if selected else "tier",
                     started_at=closed_at,
-                    due_at=_due_date(idea, owed, closed_at),
+                    due_at=closed_at + timedelta(days=owed.response_days),
                 )
     audit.record("round.closed", now, subject=round_, closed_at=closed_at.isoformat(), ideas=len(ideas), selected=outcome.selected,
                  votes=total_votes, repaired=len(drifts))
     signals.round_closed.send(round_, outcome=outcome, now=now)
     return outcome
-
-
-def _responder_department(round_: Round, idea: Idea, tier: ResponseTier) -> int:
-    """A department tier is answered by the department the idea's category routes to; the
-    mayor's office tier by the round's coordinating department, on the mayor's behalf."""
-    if tier.responder == "mayor_office":
-        return round_.department_id
-    return idea.category.department_id
 
 
 def rounds_due_for_closing(now: datetime) -> list[int]:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from participation.core.forms import perform_and_flash
 from participation.core.permissions import require
 from participation.core.time import now
+from participation.core.web import requested_page
 from participation.extensions import db
 from participation.outcomes import permissions, reading, services
 from participation.responses import labels as response_labels
@@ -41,16 +42,18 @@ def outcome(round_id: int):
         "outcomes/outcome.html",
         round=round_,
         page=page,
+        ranking=page.ranking(requested_page()) if page is not None else None,
         now=moment,
         publish_at=services.publish_time(round_),
-        show_selection=permissions.can_see_selection(current_user, round_),
+        show_selection=permissions.can_see_selection(current_user, round_, page.answering_departments if page else frozenset()),
     )
 
 
 @bp.route("/rounds/<int:round_id>/outcome/publish", methods=["POST"])
 def publish(round_id: int):
     round_ = _get_round(round_id)
-    require(permissions.can_publish_outcome_early(current_user, round_))
+    # Only the role here: the service explains a round not closed or already published.
+    require(permissions.can_publish_early(current_user))
     if perform_and_flash(lambda: services.publish_early(current_user, round_, now())):
         flash(_("The outcome is published."), "success")
     return redirect(url_for("outcomes.outcome", round_id=round_.id))

@@ -71,7 +71,8 @@ class ResponseDue(db.Model):
     tier: Mapped[ResponseTier | None] = relationship()
 
     def is_overdue(self, now: datetime) -> bool:
-        return self.answered_at is None and now >= self.due_at
+        # Strictly after the due time, as an answer given at that very moment is on time.
+        return self.answered_at is None and now > self.due_at
 
     def was_late(self) -> bool:
         return self.answered_at is not None and self.answered_at > self.due_at

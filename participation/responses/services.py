@@ -47,8 +47,18 @@ PLANNED_YEARS_AHEAD = 20
 # --- clocks ---------------------------------------------------------------------------------
 
 
+def responder_department(round_, idea: Idea, tier: ResponseTier) -> int:
+    """A department tier is answered by the department the idea's category routes to; the
+    mayor's office tier by the round's coordinating department, on the mayor's behalf."""
+    if tier.responder == "mayor_office":
+        return round_.department_id
+    return idea.category.department_id
+
+
 def open_clock(idea: Idea, *, tier: ResponseTier, department_id: int, reason: str, started_at: datetime, due_at: datetime) -> ResponseDue:
-    """Start the idea's response clock (once: a second call returns the first clock)."""
+    """Start the idea's response clock, once. A clock already running keeps its start and due
+    date (at the close a tier clock becomes a "selected" one); a higher tier reached while it is
+    unanswered moves it to that tier's responder and date."""
     due = db.session.scalar(select(ResponseDue).where(ResponseDue.idea_id == idea.id))
     if due is None:
         due = ResponseDue(
@@ -57,7 +67,27 @@ def open_clock(idea: Idea, *, tier: ResponseTier, department_id: int, reason: st
         )
         db.session.add(due)
         db.session.flush()
+        return due
+    if reason == "selected":
+        due.reason = reason
+    if due.answered_at is None and due.tier is not None and tier.threshold > due.tier.threshold:
+        due.tier_id, due.department_id, due.due_at = tier.id, department_id, due_at
     return due
+
+
+def tier_reached(idea: Idea, tier: ResponseTier, due_at: datetime, now: datetime) -> ResponseDue:
+    """Reaching a response tier during voting starts the public response clock, so the
+    department can answer from then on (residents see the answer with the outcome)."""
+    return open_clock(
+        idea, tier=tier, department_id=responder_department(idea.round, idea, tier), reason="tier", started_at=now, due_at=due_at
+    )
+
+
+def idea_withdrawn(idea: Idea, now: datetime) -> None:
+    """A withdrawn idea needs no answer: its unanswered clock goes."""
+    due = db.session.scalar(select(ResponseDue).where(ResponseDue.idea_id == idea.id, ResponseDue.answered_at.is_(None)))
+    if due is not None:
+        db.session.delete(due)
 
 
 def due_for(idea: Idea) -> ResponseDue | None:
@@ -183,7 +213,13 @@ def answer(actor: User, idea: Idea, data: ResponseData, now: datetime) -> Respon
         to_status = IdeaStatus.ANSWERED.value if idea.status in (IdeaStatus.SELECTED, IdeaStatus.NOT_SELECTED) else None
         record_timeline(idea, actor, TimelineEvent.ANSWERED.value, now, to_status=to_status, details=details)
     else:
-        record_timeline(idea, actor, TimelineEvent.RESPONSE_REVISED.value, now, details=details)
+        back = None
+        if data.decision not in IMPLEMENTING:
+            # No longer a commitment to do it: no progress to show, and not "implemented".
+            response.progress = None
+            if idea.status == IdeaStatus.IMPLEMENTED:
+                back = IdeaStatus.ANSWERED.value
+        record_timeline(idea, actor, TimelineEvent.RESPONSE_REVISED.value, now, to_status=back, details=details)
     audit.record("response.posted", now, actor=actor, subject=idea, decision=data.decision, revision=revision.number)
     signals.response_posted.send(revision, idea=idea, now=now)
     return revision
@@ -212,9 +248,12 @@ def post_progress(actor: User, idea: Idea, progress, note: str | None, now: date
     response.progress = progress
     response.updated_at = now
     done = progress == 100 and idea.status != IdeaStatus.IMPLEMENTED
+    # A later report below 100% (work reopened) takes "implemented" back, on the timeline.
+    reopened = progress < 100 and idea.status == IdeaStatus.IMPLEMENTED
     record_timeline(
         idea, actor, (TimelineEvent.IMPLEMENTED if done else TimelineEvent.PROGRESS).value, now,
-        to_status=IdeaStatus.IMPLEMENTED.value if done else None, details={"progress": progress},
+        to_status=IdeaStatus.IMPLEMENTED.value if done else IdeaStatus.ANSWERED.value if reopened else None,
+        details={"progress": progress},
     )
     audit.record("response.progress", now, actor=actor, subject=idea, progress=progress)
     return update_row

@@ -22,7 +22,7 @@ from participation.extensions import db
 from participation.ideas.models import Idea
 from participation.ideas.permissions import can_view_idea
 from participation.ideas.visibility import shown_status
-from participation.responses import clock, permissions, services
+from participation.responses import clock, permissions, receivers, services
 from participation.responses.forms import InboxFilterForm, ProgressForm, ResponseForm
 from participation.responses.labels import DECISION_HINTS, DECISION_LABELS, DUE_REASON_LABELS
 from participation.responses.models import ImplementationUpdate, OfficialResponse, ResponseDue
@@ -93,6 +93,11 @@ def public_status(idea: Idea) -> str:
 
 
 @bp.record
+def _connect_receivers(state):
+    receivers.connect()
+
+
+@bp.record
 def _template_globals(state):
     # Globals rather than context, so macros imported without context (and cached) can use them.
     state.app.jinja_env.globals.update(
@@ -111,6 +116,10 @@ def _get_idea(idea_id: int) -> Idea:
     return idea
 
 
+def _reason_if_visible(idea: Idea, due, reason):
+    return reason if permissions.can_see_idea_results(current_user, idea, due) else None
+
+
 def _idea_anchor(idea: Idea, anchor: str) -> str:
     return url_for("ideas.detail", idea_id=idea.id, _anchor=anchor)
 
@@ -123,7 +132,9 @@ def answer(idea_id: int):
     idea = _get_idea(idea_id)
     moment = now()
     due = services.due_for(idea)
-    require(permissions.can_answer(current_user, due), services.answer_refusal(current_user, idea, due))
+    # Why not is told only to those who may see the results: before publication the reason
+    # itself would say whether the idea was selected.
+    require(permissions.can_answer(current_user, due), _reason_if_visible(idea, due, services.answer_refusal(current_user, idea, due)))
     current = services.response_for(idea)
     # Revising starts from the current answer; a posted form is taken as sent (a choice
     # left empty stays empty rather than falling back to the current answer).
@@ -160,7 +171,10 @@ def progress(idea_id: int):
     idea = _get_idea(idea_id)
     moment = now()
     response = services.response_for(idea)
-    require(permissions.can_post_progress(current_user, response), services.progress_refusal(current_user, response))
+    require(
+        permissions.can_post_progress(current_user, response),
+        _reason_if_visible(idea, services.due_for(idea), services.progress_refusal(current_user, response)),
+    )
     form = ProgressForm()
     if form.validate_on_submit():
         done, _update = perform(form, lambda: services.post_progress(current_user, idea, form.progress.data, form.note.data, moment))

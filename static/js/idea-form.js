@@ -49,6 +49,8 @@
         timer = setTimeout(refresh, 400);
       });
     });
+    // Typed into before this script ran (a slow connection): catch up once.
+    if (title.value !== title.defaultValue || body.value !== body.defaultValue) refresh();
   }
 
   var locate = form.querySelector("[data-locate]");

@@ -37,6 +37,7 @@ def test_find_a_round_propose_find_edit_and_withdraw(page, live_server, scene):
     # Step one: a title; step two shows similar ideas before anything is written.
     page.get_by_label("제목", exact=True).fill("놀이터 그늘막")
     page.get_by_role("button", name="다음").click()
+    page.wait_for_load_state("load")  # the page's scripts are listening before we type
     similar = page.locator(".similar-list")
     assert "햇살공원 어린이 놀이터에 그늘막 설치" in similar.inner_text()
 

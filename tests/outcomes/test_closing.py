@@ -116,14 +116,15 @@ def test_ties_go_to_the_earlier_idea(app_ctx):
     assert [e.selected for e in outcome.entries] == [True, True, False]
 
 
-def test_hidden_and_withdrawn_ideas_are_not_ranked(app_ctx):
+def test_withdrawn_ideas_are_not_ranked_but_hidden_ones_are(app_ctx):
     round_, ideas, _ = voting_round(votes=(6, 4, 3))
     db.session.execute(update(Idea).where(Idea.id == ideas[1].id).values(status="withdrawn"))
     db.session.execute(update(Idea).where(Idea.id == ideas[2].id).values(status="hidden"))
     db.session.commit()
     outcome = close(round_)
-    assert [e.idea_id for e in outcome.entries] == [ideas[0].id]
+    assert [e.idea_id for e in outcome.entries] == [ideas[0].id, ideas[2].id]
     assert db.session.get(Idea, ideas[1].id).status == "withdrawn"
+    assert db.session.get(Idea, ideas[2].id).status == "hidden"
 
 
 def test_the_close_recounts_and_repairs_drifted_counters(app_ctx):
@@ -205,3 +206,37 @@ def test_a_close_that_fails_halfway_is_rolled_back_and_the_next_sweep_completes_
     result = snapshot(round_.id)
     assert [s for _i, s, _v in result["statuses"]] == ["selected", "selected", "selected", "not_selected"]
     assert len(result["timeline"]) == 4 and result["closed_at"] == round_.voting_closes_at
+
+
+def test_an_idea_hidden_at_the_close_is_tallied_and_a_restore_brings_back_its_result(app_ctx, make_client):
+    from participation.deliberation import services as deliberation
+    from tests.deliberation.helpers import text_of, visitor
+
+    round_, ideas, _ = voting_round(votes=(6, 4, 3, 1, 0))
+    leader = ideas[0]
+    for _n in range(3):  # three reports just before the deadline hide the leader
+        with write_transaction():
+            deliberation.flag(make_user(), db.session.get(Idea, leader.id), "spam", None, round_.voting_closes_at - timedelta(minutes=5))
+    assert db.session.get(Idea, leader.id).status == "hidden"
+    outcome = close(round_)
+    assert [e.idea_id for e in outcome.entries][0] == leader.id and outcome.entries[0].selected
+    assert outcome.votes == 14 and sum(row["votes"] for row in outcome.by_category) == 14
+    assert db.session.get(Idea, leader.id).status == "hidden"  # still under review
+    assert db.session.scalar(select(ResponseDue).where(ResponseDue.idea_id == leader.id)) is not None
+    services.publish_due_outcomes(after(round_))
+    page = text_of(visitor(make_client).get(f"/rounds/{round_.id}/outcome"))
+    assert leader.title not in page  # its words stay hidden on the outcome page too
+    from participation.deliberation.models import ModerationItem
+
+    item = db.session.scalar(select(ModerationItem).where(ModerationItem.idea_id == leader.id, ModerationItem.closed_at.is_(None)))
+    with write_transaction():
+        deliberation.decide(make_user(roles={"moderator"}), item, "restore", "no_violation", None, after(round_, hours=1))
+    assert db.session.get(Idea, leader.id).status == "selected"
+
+
+def test_votes_on_a_withdrawn_idea_are_not_in_the_totals(app_ctx):
+    round_, ideas, _ = voting_round(votes=(6, 4))
+    db.session.execute(update(Idea).where(Idea.id == ideas[1].id).values(status="withdrawn"))
+    db.session.commit()
+    outcome = close(round_)
+    assert (outcome.votes, outcome.ideas) == (6, 1)

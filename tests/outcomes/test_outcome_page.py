@@ -84,3 +84,19 @@ def test_publishing_over_get_is_not_allowed(app_ctx, make_client):
     round_, _ideas, _ = voting_round(votes=(6,))
     close(round_)
     assert signed_in(make_client, make_user(roles={"admin"})).get(f"/rounds/{round_.id}/outcome/publish").status_code == 405
+
+
+def test_a_big_rounds_ranking_is_paged_but_its_answers_owed_are_whole(app_ctx, make_client, monkeypatch):
+    from participation.outcomes import reading
+
+    monkeypatch.setattr(reading, "RANKING_PER_PAGE", 2)
+    round_, ideas, _ = voting_round(votes=(6, 5, 4, 1, 0))
+    close(round_)
+    services.publish_due_outcomes(after(round_))
+    client = visitor(make_client)
+    first = text_of(client.get(f"/rounds/{round_.id}/outcome"))
+    assert ideas[0].title in first and ideas[4].title not in first.split("순위별 결과")[-1].split("분야별")[0]
+    assert "Page 1 of 3" in first
+    last = client.get(f"/rounds/{round_.id}/outcome?page=3").get_data(as_text=True)
+    assert ideas[4].title in last
+    assert client.get(f"/rounds/{round_.id}/outcome?page=99").status_code == 200  # past the end: the last page

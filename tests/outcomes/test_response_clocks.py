@@ -79,3 +79,51 @@ def test_parallel_sweeps_remind_once(app, app_ctx):
     assert sum(r["admins"] for r in results) == 1
     db.session.commit()
     assert reminders() == 2
+
+
+def test_reaching_a_tier_during_voting_starts_the_clock_and_the_department_can_answer_then(app_ctx):
+    from datetime import timedelta as td
+
+    from participation.ideas.models import Idea
+    from participation.rounds.rules import TierSpec
+    from tests.factories import make_category, make_department, make_idea, make_round
+    from tests.outcomes.helpers import vote
+
+    department = make_department()
+    category = make_category(department)
+    round_ = make_round("voting", categories=[category], department=department, votes_per_resident=None,
+                        tiers=[TierSpec(2, "department", 3), TierSpec(3, "mayor_office", 30)])
+    idea = make_idea(round_, category=category)
+    reached = round_.voting_opens_at + td(hours=1)
+    vote(idea, [make_user(), make_user()], reached)
+    due = responses.due_for(idea)
+    assert (due.reason, due.department_id, due.due_at) == ("tier", department.id, reached + td(days=3))
+    official = make_user(roles={"official"}, department=department)
+    with write_transaction():
+        responses.answer(official, db.session.get(Idea, idea.id), ResponseData("under_review", "검토하겠습니다."), reached + td(days=1))
+    assert responses.due_for(idea).answered_at == reached + td(days=1)
+    # A higher tier reached later, while the clock is unanswered, moves it; answered, it stays.
+    other = make_idea(round_, title="다른 제안", category=category)
+    vote(other, [make_user(), make_user()], reached)
+    vote(other, [make_user()], reached + td(hours=2))
+    moved = responses.due_for(other)
+    assert (moved.department_id, moved.due_at) == (round_.department_id, reached + td(hours=2, days=30))
+    close(round_)
+    assert responses.due_for(idea).reason == "selected" and responses.due_for(idea).due_at == reached + td(days=3)
+
+
+def test_withdrawing_an_idea_drops_its_unanswered_clock(app_ctx):
+    from participation.ideas import services as idea_services
+    from participation.ideas.models import Idea
+    from participation.rounds.rules import TierSpec
+    from tests.factories import make_category, make_department, make_idea, make_round
+    from tests.outcomes.helpers import vote
+
+    category = make_category(make_department())
+    round_ = make_round("voting", categories=[category], votes_per_resident=None, tiers=[TierSpec(1, "department", 14)])
+    idea = make_idea(round_, category=category)
+    vote(idea, [make_user()], round_.voting_opens_at + timedelta(hours=1))
+    assert responses.due_for(idea) is not None
+    with write_transaction():
+        idea_services.withdraw_idea(idea.author, db.session.get(Idea, idea.id), "합칩니다", round_.voting_opens_at + timedelta(hours=2))
+    assert responses.due_for(idea) is None

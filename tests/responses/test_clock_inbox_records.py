@@ -38,7 +38,8 @@ DUE = seoul(2026, 12, 1, 0, 30)  # 2026-11-30 15:30 UTC: already 1 December in S
         (seoul(2026, 11, 26, 9), "open", 5),
         (seoul(2026, 11, 30, 23), "open", 1),  # the same UTC date as the deadline, but the day before in Seoul
         (seoul(2026, 12, 1, 0, 10), "today", 0),
-        (seoul(2026, 12, 1, 0, 30), "overdue", 0),  # due at that minute: overdue, "since today"
+        (seoul(2026, 12, 1, 0, 30), "today", 0),  # at the due minute itself an answer is still on time
+        (seoul(2026, 12, 1, 0, 31), "overdue", 0),  # a minute later: overdue, "since today"
         (seoul(2026, 12, 3, 23, 30), "overdue", 2),  # 3 days after in UTC dates, 2 in Seoul
         (seoul(2026, 12, 4, 1), "overdue", 3),
     ],

@@ -1,0 +1,181 @@
+"""The outcome benchmark: `make bench-outcomes` closes a large round and renders what follows.
+
+For each engine (SQLite file, PostgreSQL database `gongron_bench`) it migrates a
+fresh database and bulk-inserts one round in voting with 2,000 ideas across 5
+categories and 8 districts, 10,000 residents and 100,000 votes, then:
+
+- times the close (recount from the vote rows, ranking, selection, a timeline
+  row per idea, the frozen tally with breakdowns, response clocks), and checks a
+  second close finds nothing to do;
+- renders the published outcome page in-process as a visitor, and the response
+  inbox as an admin (every department's open clocks), printing the median and
+  95th-percentile times and the number of SQL statements per page.
+
+A measurement, not a test: it asserts nothing about speed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.run import RESULTS, prepare_database  # noqa: E402
+from bench.threads import _measure  # noqa: E402
+
+IDEAS = 2_000
+RESIDENTS = 10_000
+VOTES = 100_000
+
+
+def _build(app, ideas: int, residents: int, votes: int):
+    from sqlalchemy import insert, update
+
+    from participation.accounts.models import User
+    from participation.extensions import db
+    from participation.ideas.models import Idea
+    from participation.rounds.models import Round
+    from participation.rounds.rules import TierSpec
+    from participation.voting.models import Vote
+    from tests.factories import make_category, make_department, make_district, make_round, make_user
+
+    with app.app_context():
+        departments = [make_department() for _ in range(5)]
+        categories = [make_category(d) for d in departments]
+        districts = [make_district() for _ in range(8)]
+        round_ = make_round("voting", categories=categories, votes_per_resident=None,
+                            tiers=[TierSpec(60, "department", 14), TierSpec(120, "mayor_office", 30)])
+        author = make_user()
+        admin = make_user(roles={"admin"})
+        now = datetime.now(UTC)
+        rng = random.Random(3)
+        idea_rows = [{
+            "round_id": round_.id, "author_id": author.id, "title": f"제안 {n}", "body": "주민 제안입니다.",
+            "category_id": categories[n % 5].id, "district_id": districts[n % 8].id, "status": "published",
+            "vote_count": 0, "comment_count": 0, "search_text": "", "created_at": now - timedelta(days=20, seconds=-n),
+            "updated_at": now - timedelta(days=20),
+        } for n in range(ideas)]
+        for offset in range(0, ideas, 1000):
+            db.session.execute(insert(Idea), idea_rows[offset:offset + 1000])
+        user_rows = [{
+            "email": f"voter{n}@bench.kr", "display_name": f"주민{n}", "password_hash": "x",
+            "privacy_consented_at": now, "created_at": now,
+        } for n in range(residents)]
+        for offset in range(0, residents, 2000):
+            db.session.execute(insert(User), user_rows[offset:offset + 2000])
+        db.session.flush()
+        idea_ids = [i for (i,) in db.session.execute(db.select(Idea.id).where(Idea.round_id == round_.id).order_by(Idea.id))]
+        user_ids = [i for (i,) in db.session.execute(db.select(User.id).where(User.email.like("voter%")))]
+        # A skewed popularity, as in real rounds: a few ideas draw most of the support.
+        weights = [1.0 / (rank + 5) for rank in range(len(idea_ids))]
+        per_user = votes // residents
+        seen, vote_rows = set(), []
+        for user_id in user_ids:
+            for idea_id in rng.choices(idea_ids, weights=weights, k=per_user):
+                if (idea_id, user_id) not in seen:
+                    seen.add((idea_id, user_id))
+                    vote_rows.append({"idea_id": idea_id, "user_id": user_id, "round_id": round_.id, "created_at": now - timedelta(days=1)})
+        for offset in range(0, len(vote_rows), 5000):
+            db.session.execute(insert(Vote), vote_rows[offset:offset + 5000])
+        counts: dict[int, int] = {}
+        for row in vote_rows:
+            counts[row["idea_id"]] = counts.get(row["idea_id"], 0) + 1
+        for idea_id, count in counts.items():
+            db.session.execute(update(Idea).where(Idea.id == idea_id).values(vote_count=count))
+        db.session.execute(update(Round).where(Round.id == round_.id).values(voting_closes_at=now - timedelta(seconds=5)))
+        db.session.commit()
+        return round_.id, admin.email, len(vote_rows)
+
+
+def bench_engine(engine: str, repeats: int, ideas: int, residents: int, votes: int) -> dict:
+    from contextlib import contextmanager
+
+    from flask_migrate import upgrade
+    from sqlalchemy import event
+
+    from participation import create_app
+    from participation.core.db import write_transaction
+    from participation.core.time import now
+    from participation.extensions import db
+    from participation.outcomes import services
+    from tests.conftest import Client
+
+    workdir = Path(tempfile.mkdtemp(prefix="gongron-outcomes-"))
+    url = prepare_database(engine, workdir)
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(workdir / "uploads")})
+    app.test_client_class = Client
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+    round_id, admin_email, cast = _build(app, ideas, residents, votes)
+
+    with app.app_context():
+        started = time.perf_counter()
+        with write_transaction():
+            outcome = services.close_round(round_id, now())
+            selected = outcome.selected
+        close_ms = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        with write_transaction():
+            again = services.close_round(round_id, now())
+        again_ms = (time.perf_counter() - started) * 1000
+        services.publish_due_outcomes(now())
+    print(f"  {engine:8} close: {ideas:,} ideas, {cast:,} votes, {selected} selected   {close_ms:8.1f} ms   "
+          f"(second close: {'nothing to do' if again is None else 'CLOSED AGAIN'}, {again_ms:.1f} ms)", flush=True)
+
+    @contextmanager
+    def count_statements():
+        found = []
+        with app.app_context():
+            engine_ = db.engine
+
+        def record(conn, cursor, statement, *args):
+            found.append(statement)
+
+        event.listen(engine_, "before_cursor_execute", record)
+        try:
+            yield found
+        finally:
+            event.remove(engine_, "before_cursor_execute", record)
+
+    visitor = app.test_client()
+    admin = app.test_client()
+    admin.login(admin_email)
+    results = {"close_ms": round(close_ms, 1), "ideas": ideas, "votes": cast, "selected": selected}
+    for key, client, path in (("outcome/visitor", visitor, f"/rounds/{round_id}/outcome"), ("inbox/admin", admin, "/responses/inbox")):
+        results[key] = _measure(client, path, count_statements, repeats)
+        print(f"  {engine:8} {key:18} p50 {results[key]['p50_ms']:7.1f} ms   p95 {results[key]['p95_ms']:7.1f} ms   "
+              f"{results[key]['statements']:3d} statements   {results[key]['bytes'] // 1024} KiB", flush=True)
+    with app.app_context():
+        db.engine.dispose()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--ideas", type=int, default=IDEAS)
+    parser.add_argument("--residents", type=int, default=RESIDENTS)
+    parser.add_argument("--votes", type=int, default=VOTES)
+    args = parser.parse_args()
+    engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
+    print(f"Closing a round of {args.ideas:,} ideas and about {args.votes:,} votes, then its pages ({args.repeats} renders each, in-process)")
+    report = {"engines": {}}
+    for engine in engines:
+        report["engines"][engine] = bench_engine(engine, args.repeats, args.ideas, args.residents, args.votes)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"outcomes-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
+    out.write_text(json.dumps(report, indent=2))
+    print(f"written to {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
