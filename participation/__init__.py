@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from participation.deliberation.views import bp as deliberation_bp
     from participation.ideas.views import bp as ideas_bp
     from participation.outcomes.views import bp as outcomes_bp
+    from participation.panels.views import bp as panels_bp
     from participation.responses.views import bp as responses_bp
     from participation.rounds.views import bp as rounds_bp
     from participation.voting.views import bp as voting_bp
@@ -90,4 +91,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(voting_bp)
     app.register_blueprint(outcomes_bp)
     app.register_blueprint(responses_bp)
+    app.register_blueprint(panels_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -42,6 +42,14 @@ ROUTES = [
     Route("GET", "/moderation/log", EVERY_ROLE),
     Route("GET", "/responses/inbox", frozenset({"official", "admin"})),
     Route("GET", "/responses/departments", EVERY_ROLE),
+    Route("GET", "/panels/", EVERY_ROLE),
+    Route("GET", "/panels/lottery.py", EVERY_ROLE),
+    Route("GET", "/panels/new", ADMIN),
+    Route("POST", "/panels/new", ADMIN, {"name": ""}),
+    Route("GET", "/services/new", ADMIN),
+    Route("POST", "/services/new", ADMIN, {"name": ""}),
+    Route("GET", "/campaigns/new", ADMIN),
+    Route("POST", "/campaigns/new", ADMIN, {"title": ""}),
 ]
 
 # Routes whose answer depends on a round or idea; covered by the role x phase
@@ -79,6 +87,35 @@ ROUND_AND_IDEA_ROUTES = {
     "deliberation.request_idea_review": "tests/deliberation/test_flags_and_moderation.py",
 }
 
+# Monitoring panel routes whose answer depends on a panel's recruitment and draw or a campaign's
+# phase: the role x phase matrices of tests/panels/test_permissions.py cover every one of them
+# (functions and pages), and the tests named next to some cover them further.
+PANEL_AND_CAMPAIGN_ROUTES = {
+    "panels.panel": "tests/panels/test_permissions.py",
+    "panels.applicants_csv": "tests/panels/test_permissions.py; tests/panels/test_panels.py",
+    "panels.apply": "tests/panels/test_permissions.py; tests/panels/test_panels.py",
+    "panels.withdraw": "tests/panels/test_permissions.py; tests/panels/test_panels.py",
+    "panels.leave": "tests/panels/test_permissions.py; tests/panels/test_panels.py",
+    "panels.draw": "tests/panels/test_permissions.py; tests/panels/test_panels.py",
+    "panels.fill": "tests/panels/test_permissions.py; tests/panels/test_panels.py",
+    "panels.appoint": "tests/panels/test_permissions.py; tests/panels/test_panels.py",
+    "panels.edit_panel": "tests/panels/test_permissions.py; tests/panels/test_panels.py",
+    "panels.service": "tests/panels/test_permissions.py",
+    "panels.campaign": "tests/panels/test_permissions.py",
+    "panels.edit_campaign": "tests/panels/test_permissions.py",
+    "panels.add_criterion": "tests/panels/test_permissions.py; tests/panels/test_journey.py",
+    "panels.remove_criterion": "tests/panels/test_permissions.py",
+    "panels.schedule": "tests/panels/test_permissions.py; tests/panels/test_journey.py",
+    "panels.evaluate": "tests/panels/test_permissions.py; tests/panels/test_campaigns.py",
+    "panels.evaluation_photo": "tests/panels/test_campaigns.py",
+    "panels.scorecard": "tests/panels/test_permissions.py; tests/panels/test_scorecard.py",
+    "panels.scores_csv": "tests/panels/test_permissions.py; tests/panels/test_scorecard.py",
+    "panels.respond": "tests/panels/test_permissions.py; tests/panels/test_scorecard.py",
+    "panels.add_action": "tests/panels/test_permissions.py; tests/panels/test_scorecard.py",
+    "panels.action_progress": "tests/panels/test_permissions.py; tests/panels/test_scorecard.py",
+    "panels.publish": "tests/panels/test_permissions.py; tests/panels/test_scorecard.py",
+}
+
 # Routes exercised elsewhere because they need particular state (a profile to
 # view, a session to end), with the test that covers each.
 COVERED_ELSEWHERE = {
@@ -101,5 +138,21 @@ def test_every_route_is_in_the_matrix(app):
     for route in ROUTES:
         endpoint, _ = adapter.match(route.path, method=route.method)
         in_matrix.add(endpoint)
-    missing = {rule.endpoint for rule in app.url_map.iter_rules()} - in_matrix - set(COVERED_ELSEWHERE) - set(ROUND_AND_IDEA_ROUTES)
+    missing = ({rule.endpoint for rule in app.url_map.iter_rules()} - in_matrix - set(COVERED_ELSEWHERE) - set(ROUND_AND_IDEA_ROUTES)
+               - set(PANEL_AND_CAMPAIGN_ROUTES))
     assert not missing, f"add these endpoints to a permission matrix: {sorted(missing)}"
+
+
+def test_the_panel_routes_named_exist_and_so_do_their_tests(app):
+    """The panels mapping names real endpoints and real test files, so it cannot go stale unnoticed."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert set(PANEL_AND_CAMPAIGN_ROUTES) <= endpoints
+    # The rest of the blueprint depends on no panel or campaign and is in ROUTES.
+    assert {e for e in endpoints if e.startswith("panels.")} - set(PANEL_AND_CAMPAIGN_ROUTES) == {
+        "panels.index", "panels.lottery_source", "panels.new_panel", "panels.new_service", "panels.new_campaign"}
+    for where in PANEL_AND_CAMPAIGN_ROUTES.values():
+        for path in where.split("; "):
+            assert (root / path).is_file(), path

@@ -37,3 +37,10 @@ round_closed = _signals.signal("round-closed")
 outcome_published = _signals.signal("outcome-published")
 response_posted = _signals.signal("response-posted")
 response_reminder = _signals.signal("response-reminder")
+
+# Monitoring panels: a panel's members were drawn (sender: the panel), a campaign
+# closed with its frozen scorecard (sender: the campaign; `scorecard`), and a
+# scorecard was published with the department's answer (sender: the campaign).
+panel_selection_made = _signals.signal("panel-selection-made")
+campaign_closed = _signals.signal("campaign-closed")
+scorecard_published = _signals.signal("scorecard-published")

@@ -21,4 +21,5 @@ DECISION_HINTS = {
 DUE_REASON_LABELS = {
     "selected": _l("Selected in the vote"),
     "tier": _l("Reached a response tier"),
+    "scorecard": _l("A monitoring panel's scorecard"),
 }

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -35,25 +36,34 @@ IMPLEMENTING = frozenset({Decision.ACCEPTED, Decision.PARTIALLY_ACCEPTED, Decisi
 class DueReason(enum.StrEnum):
     SELECTED = "selected"  # selected at the round's close
     TIER = "tier"  # reached a response tier without being selected
+    SCORECARD = "scorecard"  # a monitoring panel's scorecard, at its campaign's close
+
+
+# A clock or a response concerns exactly one subject: an idea, or a panel's scorecard.
+ONE_SUBJECT = "(idea_id IS NULL) <> (scorecard_id IS NULL)"
 
 
 class ResponseDue(db.Model):
-    """An idea's response clock: which department owes an answer, and by when. One per idea.
+    """A response clock: which department owes an answer to an idea or a scorecard, and by
+    when. One per subject.
 
-    Opened when a round closes, for every selected or tier-reaching idea. The
+    Opened when a round closes, for every selected or tier-reaching idea, and when an
+    evaluation campaign closes, for its scorecard. The
     reminder columns make each reminder a conditional update, so a sweep run
     twice (or in two processes) reminds once.
     """
 
     __tablename__ = "response_dues"
     __table_args__ = (
-        CheckConstraint("reason IN ('selected', 'tier')", name="reason"),
+        CheckConstraint("reason IN ('selected', 'tier', 'scorecard')", name="reason"),
+        CheckConstraint(ONE_SUBJECT, name="one_subject"),
         Index("ix_response_dues_open", "answered_at", "due_at"),
         Index("ix_response_dues_department", "department_id", "answered_at", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), unique=True)
+    idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), unique=True)
+    scorecard_id: Mapped[int | None] = mapped_column(ForeignKey("scorecards.id", ondelete="CASCADE"), unique=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     tier_id: Mapped[int | None] = mapped_column(ForeignKey("response_tiers.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(String(16))
@@ -66,7 +76,9 @@ class ResponseDue(db.Model):
     overdue_reminders: Mapped[int] = mapped_column(Integer, default=0)
     admins_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    idea: Mapped[Idea] = relationship()
+    idea: Mapped[Idea | None] = relationship()
+    # Named, not imported: scorecards belong to the panels domain, above this one.
+    scorecard: Mapped[Any] = relationship("Scorecard")
     department: Mapped[Department] = relationship()
     tier: Mapped[ResponseTier | None] = relationship()
 
@@ -79,18 +91,20 @@ class ResponseDue(db.Model):
 
 
 class OfficialResponse(db.Model):
-    """The administration's current answer to an idea (a copy of its latest revision, so
-    lists need no join). Every version is a public ResponseRevision."""
+    """The administration's current answer to an idea or a scorecard (a copy of its latest
+    revision, so lists need no join). Every version is a public ResponseRevision."""
 
     __tablename__ = "official_responses"
     __table_args__ = (
+        CheckConstraint(ONE_SUBJECT, name="one_subject"),
         CheckConstraint(
             "decision IN ('accepted', 'partially_accepted', 'under_review', 'rejected', 'in_progress')", name="decision"
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), unique=True)
+    idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), unique=True)
+    scorecard_id: Mapped[int | None] = mapped_column(ForeignKey("scorecards.id", ondelete="CASCADE"), unique=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     decision: Mapped[str] = mapped_column(String(20))
     explanation: Mapped[str] = mapped_column(Text)
@@ -102,7 +116,7 @@ class OfficialResponse(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    idea: Mapped[Idea] = relationship()
+    idea: Mapped[Idea | None] = relationship()
     department: Mapped[Department] = relationship()
     revisions: Mapped[list[ResponseRevision]] = relationship(order_by="ResponseRevision.number", back_populates="response")
 

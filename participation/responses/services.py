@@ -8,8 +8,10 @@ revision and an answer racing a reminder never deadlocks.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
@@ -127,7 +129,7 @@ class ResponseData:
     budget_estimate: int | None = None
 
 
-def _clean(data: ResponseData, now: datetime) -> ResponseData:
+def clean_response(data: ResponseData, now: datetime) -> ResponseData:
     if data.decision not in {d.value for d in Decision}:
         raise ServiceError(_l("Choose a decision."), field="decision", code="bad_decision")
     text = normalize_newlines(data.explanation).strip()
@@ -174,16 +176,12 @@ def progress_refusal(user, response: OfficialResponse | None):
     return None
 
 
-def answer(actor: User, idea: Idea, data: ResponseData, now: datetime) -> ResponseRevision:
-    """Post the official response to an idea, or revise it. Each call adds one public revision."""
-    lock_for_update(idea)
-    due = due_for(idea)
-    refusal = answer_refusal(actor, idea, due)
-    if refusal is not None:
-        raise ServiceError(refusal, code="not_allowed")
-    data = _clean(data, now)
-    response = response_for(idea)
-    first = response is None
+def save_response(actor: User, due: ResponseDue, current: OfficialResponse | None, data: ResponseData, now: datetime,
+                  **subject) -> tuple[ResponseRevision, bool]:
+    """Post or revise the answer `due` asks for (an idea's or a scorecard's: `subject` is
+    idea_id= or scorecard_id=); the caller holds the subject's lock. Returns the revision and
+    whether it is the first answer. The same answer sent twice (a double click) is one revision."""
+    data = clean_response(data, now)
     fields = {
         "decision": data.decision,
         "explanation": data.explanation,
@@ -191,36 +189,54 @@ def answer(actor: User, idea: Idea, data: ResponseData, now: datetime) -> Respon
         "planned_completion": data.planned_completion,
         "budget_estimate": data.budget_estimate,
     }
+    first = current is None
     if first:
-        response = OfficialResponse(idea_id=idea.id, department_id=due.department_id, revision_count=0, created_at=now, **fields)
-        db.session.add(response)
-    elif all(getattr(response, k) == v for k, v in fields.items()):
-        return response.revisions[-1]  # the same answer sent twice (a double click) is one revision
+        current = OfficialResponse(department_id=due.department_id, revision_count=0, created_at=now, **subject, **fields)
+        db.session.add(current)
+    elif all(getattr(current, k) == v for k, v in fields.items()):
+        return current.revisions[-1], False
     else:
         for key, value in fields.items():
-            setattr(response, key, value)
-    response.updated_at = now
-    response.revision_count += 1
+            setattr(current, key, value)
+    current.updated_at = now
+    current.revision_count += 1
     db.session.flush()
     revision = ResponseRevision(
-        response_id=response.id, number=response.revision_count, author_id=actor.id, department_id=due.department_id, created_at=now, **fields
+        response_id=current.id, number=current.revision_count, author_id=actor.id, department_id=due.department_id, created_at=now, **fields
     )
     db.session.add(revision)
     db.session.flush()
-    details = {"decision": data.decision, "revision": revision.number}
     if first:
         due.answered_at = now
+    return revision, first
+
+
+def answer(actor: User, idea: Idea, data: ResponseData, now: datetime) -> ResponseRevision:
+    """Post the official response to an idea, or revise it. Each call adds one public revision."""
+    lock_for_update(idea)
+    due = due_for(idea)
+    refusal = answer_refusal(actor, idea, due)
+    if refusal is not None:
+        raise ServiceError(refusal, code="not_allowed")
+    response = response_for(idea)
+    before = response.revision_count if response is not None else 0
+    revision, first = save_response(actor, due, response, data, now, idea_id=idea.id)
+    if not first and revision.number == before:
+        return revision  # nothing changed
+    response = revision.response
+    details = {"decision": revision.decision, "revision": revision.number}
+    if first:
         to_status = IdeaStatus.ANSWERED.value if idea.status in (IdeaStatus.SELECTED, IdeaStatus.NOT_SELECTED) else None
         record_timeline(idea, actor, TimelineEvent.ANSWERED.value, now, to_status=to_status, details=details)
     else:
         back = None
-        if data.decision not in IMPLEMENTING:
+        if revision.decision not in IMPLEMENTING:
             # No longer a commitment to do it: no progress to show, and not "implemented".
             response.progress = None
             if idea.status == IdeaStatus.IMPLEMENTED:
                 back = IdeaStatus.ANSWERED.value
         record_timeline(idea, actor, TimelineEvent.RESPONSE_REVISED.value, now, to_status=back, details=details)
-    audit.record("response.posted", now, actor=actor, subject=idea, decision=data.decision, revision=revision.number)
+    audit.record("response.posted", now, actor=actor, subject=idea, decision=revision.decision, revision=revision.number)
     signals.response_posted.send(revision, idea=idea, now=now)
     return revision
 
@@ -325,7 +341,7 @@ def remind_overdue_responses(now: datetime) -> dict[str, int]:
 
 def _remind(due: ResponseDue, kind: str, now: datetime) -> None:
     """Until notifications exist, a reminder is an audit entry (and a signal they will subscribe to)."""
-    audit.record(f"response.reminder.{kind}", now, subject=due.idea, department_id=due.department_id, due_at=due.due_at.isoformat(),
+    audit.record(f"response.reminder.{kind}", now, subject=due.idea or due.scorecard, department_id=due.department_id, due_at=due.due_at.isoformat(),
                  days_overdue=days_overdue(due, now))
     signals.response_reminder.send(due, kind=kind, now=now)
 
@@ -345,6 +361,49 @@ def upcoming_deadlines(now: datetime, horizon: timedelta) -> list[datetime]:
     return sorted(set(moments))
 
 
+# --- other kinds of answerable records ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerableKind:
+    """How the inbox and the public record show a kind of record, other than ideas, that
+    departments answer through this module's clocks (a monitoring panel's scorecard). The
+    kind registers itself, so this module imports nothing above it."""
+
+    title: Callable[[Any], str]
+    context: Callable[[Any], str]
+    view_url: Callable[[Any], str]
+    answer_url: Callable[[Any], str]
+    is_public: Callable[[Any], bool]
+
+
+_subjects: dict[str, AnswerableKind] = {}
+
+
+def register_answerable(name: str, kind: AnswerableKind) -> None:
+    _subjects[name] = kind
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    title: str
+    context: str
+    view_url: str
+    answer_url: str
+
+
+def inbox_entry(due: ResponseDue) -> InboxEntry:
+    """What the inbox shows of the record a clock concerns."""
+    from flask import url_for
+
+    if due.idea is not None:
+        idea = due.idea
+        return InboxEntry(idea.title, idea.round.title, url_for("ideas.detail", idea_id=idea.id), url_for("responses.answer", idea_id=idea.id))
+    kind = _subjects["scorecard"]
+    subject = due.scorecard
+    return InboxEntry(kind.title(subject), kind.context(subject), kind.view_url(subject), kind.answer_url(subject))
+
+
 # --- the department inbox and public record ---------------------------------------------------------------
 
 
@@ -353,7 +412,7 @@ def inbox(department_id: int | None) -> list[ResponseDue]:
     stmt = (
         select(ResponseDue)
         .where(ResponseDue.answered_at.is_(None))
-        .options(joinedload(ResponseDue.idea).joinedload(Idea.round), joinedload(ResponseDue.department))
+        .options(joinedload(ResponseDue.idea).joinedload(Idea.round), joinedload(ResponseDue.department), joinedload(ResponseDue.scorecard))
         .order_by(ResponseDue.due_at, ResponseDue.id)
     )
     if department_id is not None:
@@ -377,14 +436,19 @@ class DepartmentRecord:
 
 def department_records(now: datetime, published_only: bool = True) -> list[DepartmentRecord]:
     """Every department's record: answers on time, late, overdue, and the median days to answer.
-    Only clocks of published rounds count (before that, the selection is not public)."""
+    Only clocks of published rounds and scorecards count (before that, they are not public)."""
     from participation.rounds.models import Round
 
     stmt = select(ResponseDue).join(Idea, Idea.id == ResponseDue.idea_id).join(Round, Round.id == Idea.round_id)
     if published_only:
         stmt = stmt.where(Round.published_at.is_not(None))
+    dues = list(db.session.scalars(stmt))
+    # Scorecards' clocks count the same way, once their scorecard is published.
+    for due in db.session.scalars(select(ResponseDue).where(ResponseDue.scorecard_id.is_not(None)).options(joinedload(ResponseDue.scorecard))):
+        if not published_only or _subjects["scorecard"].is_public(due.scorecard):
+            dues.append(due)
     rows: dict[int, dict] = {}
-    for due in db.session.scalars(stmt):
+    for due in dues:
         row = rows.setdefault(due.department_id, {"on_time": 0, "late": 0, "overdue": 0, "waiting": 0, "days": []})
         if due.answered_at is not None:
             row["late" if due.was_late() else "on_time"] += 1

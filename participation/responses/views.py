@@ -106,6 +106,7 @@ def _template_globals(state):
         response_reason_labels=DUE_REASON_LABELS,
         idea_results=idea_results,
         public_status=public_status,
+        response_inbox_entry=services.inbox_entry,
     )
 
 

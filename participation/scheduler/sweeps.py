@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from participation.accounts.services import purge_expired_login_sessions
 from participation.outcomes import services as outcomes
+from participation.panels import services as panels
 from participation.responses import services as responses
 from participation.scheduler.registry import Sweep
 from participation.voting.services import recount_votes
@@ -25,6 +26,8 @@ SWEEPS: list[Sweep] = [
     # Closing before publishing, so a catch-up after downtime closes and then publishes in one pass.
     Sweep("close_due_rounds", outcomes.close_due_rounds, interval=timedelta(minutes=1), deadlines=outcomes.upcoming_deadlines),
     Sweep("publish_due_outcomes", outcomes.publish_due_outcomes, interval=timedelta(minutes=1), deadlines=outcomes.upcoming_deadlines),
+    Sweep("close_due_campaigns", panels.close_due_campaigns, interval=timedelta(minutes=1), deadlines=panels.upcoming_deadlines),
+    Sweep("publish_due_scorecards", panels.publish_due_scorecards, interval=timedelta(minutes=1), deadlines=panels.upcoming_deadlines),
     Sweep(
         "remind_overdue_responses",
         responses.remind_overdue_responses,
