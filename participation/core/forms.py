@@ -77,8 +77,10 @@ def error_items(form):
         if field.type == "FormField":
             yield from error_items(field.form)
             continue
+        # A group of radios or checkboxes is reached through its first option (a list cannot take focus).
+        target = f"{field.id}-0" if field.type in ("RadioField", "CheckboxListField") else field.id
         for message in field.errors:
-            yield field.id, field.label.text, message
+            yield target, field.label.text, message
 
 
 def add_service_error(form, exc: ServiceError) -> None:
