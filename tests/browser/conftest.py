@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,15 @@ def sign_in(page, base: str, email: str) -> None:
     page.get_by_label("이메일", exact=True).fill(email)
     page.get_by_label("비밀번호", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="로그인").click()
+
+
+def reload_until(page, url, text, seconds=90):
+    """Reload until `text` appears (a person checking back); the scheduler works in the background."""
+    give_up = time.monotonic() + seconds
+    while True:
+        page.goto(url)
+        if page.get_by_text(text, exact=False).count():
+            return
+        if time.monotonic() > give_up:
+            raise AssertionError(f"{text!r} never appeared at {url}")
+        page.wait_for_timeout(500)
