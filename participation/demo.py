@@ -1,6 +1,7 @@
 """`flask demo seed`: a demo city with districts, departments, categories, an account for every
 role, four participation rounds (one taking ideas, one voting, one closing minutes after loading,
-one closed and published with answers) and about 50 ideas, some with photos.
+one closed and published with answers), about 50 ideas, some with photos, and a citizen
+monitoring panel with two published scorecards and a campaign open for evaluation.
 
 Photos are drawn here with Pillow, so seeding needs no network. Later issues extend `seed`
 with votes, threads and panels.
@@ -23,6 +24,7 @@ from participation.accounts.reference import save_category
 from participation.core.time import now
 from participation.demo_ideas import IDEAS
 from participation.demo_outcomes import seed_outcomes
+from participation.demo_panels import seed_panels
 from participation.demo_threads import seed_threads
 from participation.extensions import db
 from participation.ideas.photos import process_photo
@@ -126,6 +128,11 @@ def seed(when=None) -> list[tuple[str, str, str]]:
     seed_outcomes(
         admin, departments, categories, dongs, neighbours, [*supporters, *neighbours],
         {"traffic": people["official@demo.gongron.kr"], "parks": people["parks@demo.gongron.kr"]}, when,
+    )
+    db.session.flush()
+    seed_panels(
+        admin, departments, {user.email: user for user in [*people.values(), *neighbours, *supporters]},
+        people["official@demo.gongron.kr"], when,
     )
     db.session.flush()
     return printed

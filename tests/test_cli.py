@@ -112,7 +112,7 @@ def test_demo_seed_has_a_published_outcome_with_an_overdue_answer_and_a_round_ab
     assert result.exit_code == 0, result.output
     past = db.session.scalar(select(Round).where(Round.title == "2026년 상반기 생활 불편 해결 공모"))
     assert past.published_at is not None and past.closed_at == past.voting_closes_at
-    assert db.session.scalar(select(func.count()).select_from(OfficialResponse)) == 3
+    assert db.session.scalar(select(func.count()).select_from(OfficialResponse).where(OfficialResponse.idea_id.is_not(None))) == 3
     overdue = db.session.scalars(select(ResponseDue).where(ResponseDue.answered_at.is_(None), ResponseDue.due_at < loaded)).all()
     assert [d.idea.title for d in overdue] == ["학교동 어린이보호구역 노란 신호등"] and overdue[0].due_at < loaded
     page = make_client().get(f"/rounds/{past.id}/outcome").get_data(as_text=True)
