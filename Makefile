@@ -8,7 +8,7 @@ PORT ?= 5000
 CATALOGS := $(wildcard participation/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test setup db translations extract-messages bench bench-quick bench-threads bench-outcomes lint clean
+.PHONY: run test setup db translations extract-messages bench bench-quick bench-threads bench-outcomes bench-panels lint clean
 
 # The scheduler runs inside this development server (in production it is `flask scheduler run`).
 run: setup db
@@ -51,6 +51,9 @@ bench-threads: setup
 
 bench-outcomes: setup
 	$(BIN)/python bench/outcomes.py
+
+bench-panels: setup
+	$(BIN)/python bench/panels.py
 
 lint: setup
 	$(BIN)/ruff check participation tests
