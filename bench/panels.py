@@ -71,7 +71,7 @@ def _build(app, members: int, submitted: int, criteria: int):
                 "created_at": now} for n in range(members)])
             user_ids = list(db.session.scalars(select(User.id).where(User.email.like("panelist%")).order_by(User.id)))
             db.session.execute(insert(PanelMember), [{
-                "panel_id": panel_id, "user_id": user_id, "pseudonym": f"P-{n:06d}", "district_id": district.id, "age_band": "30-39",
+                "panel_id": panel_id, "user_id": user_id, "pseudonym": f"P-{n:06d}", "district_id": district.id, "district_name": district.name_ko, "age_band": "30-39",
                 "consented_at": now, "status": "selected", "selected_by": "lottery", "joined_at": now - timedelta(days=19),
                 "created_at": now - timedelta(days=25)} for n, user_id in enumerate(user_ids)])
             db.session.execute(insert(Evaluation), [{

@@ -25,4 +25,14 @@ ALPHA_READINGS = {
     "tentative": _l("Panelists agreed moderately: read the scores as tentative."),
     "low": _l("Panelists disagreed a lot: the scores reflect differing experiences more than a shared judgement."),
     "not_enough": _l("Too few scores to measure agreement."),
+    "no_variation": _l("Every panelist gave the same score on every criterion, so agreement cannot be measured: the scores did not vary."),
+    "one_criterion": _l("Agreement is measured across several criteria; this rubric has only one."),
+}
+# Said under each decision on the form answering a scorecard (the ideas' hints speak of an idea).
+SCORECARD_DECISION_HINTS = {
+    "accepted": _l("The department accepts the panel's findings and will act on them; list the steps in the action plan."),
+    "partially_accepted": _l("The department accepts part of the findings; explain which part and why not the rest."),
+    "under_review": _l("The findings need more study; say when residents will hear."),
+    "rejected": _l("The department does not accept the findings; explain why."),
+    "in_progress": _l("The department was already working on this before the evaluation."),
 }

@@ -20,7 +20,10 @@ How the draw works
    district and age band ("강남구", "30-39"). A panel without strata puts
    everyone in one stratum. The published list has a header line naming the
    columns, "pseudonym" first, then the strata columns; it is UTF-8 text and may
-   begin with a byte order mark.
+   begin with a byte order mark. Strata values are compared in Unicode
+   normalisation form NFC (the site publishes them so, and this program
+   normalises what it reads), so a copy of the list that an editor saved with
+   Hangul decomposed into jamo still gives the same draw.
 
 2. Seats per stratum (proportional, largest-remainder or Hamilton method). Each
    stratum's fair share is TARGET x (its applicants) / (all applicants). Each
@@ -43,10 +46,13 @@ How the draw works
    applicant list is closed, and publishes the two together.
 
 4. Reserve. Everyone not selected stays on the reserve list in the same order.
-   When a member leaves, the place goes to the first applicant of the same
-   stratum, by key, who is neither a member, nor has left, nor has declined. If
-   that stratum has nobody left, the place goes to the first such applicant by
-   key among all strata.
+   When a place opens (a member leaves), it goes to the stratum furthest below
+   its seats from step 2 (its seats minus its current members; on a tie, the
+   stratum whose values come first in code point order), to the first applicant
+   there, by key, who is neither a member nor has left. If that stratum has
+   nobody left, the place goes to the first such applicant by key among all
+   strata. The function fill() below applies this step; the panel page lists
+   who is a member and who has left.
 
 The result lists the selected pseudonyms ordered by stratum, then by key; the
 reserve is ordered the same way.
@@ -62,6 +68,7 @@ import operator
 import os
 import secrets
 import sys
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -173,6 +180,25 @@ def replacement(seed: str, applicants: Sequence[Applicant], stratum: tuple[str, 
     return min(remaining)[1] if remaining else None
 
 
+def fill(seed: str, applicants: Sequence[Applicant], target: int, members: Iterable[str], unavailable: Iterable[str]) -> str | None:
+    """Who takes a place that opened in a drawn panel (step 4 of the module docstring), or None.
+
+    `applicants` is the whole list the draw ran on, `members` the pseudonyms of
+    the current members and `unavailable` every pseudonym that cannot take the
+    place: the current members and those who left.
+    """
+    _check_seed(seed)
+    ranked = _ranked_by_stratum(seed, applicants)
+    quotas = allocate_quotas({stratum: len(names) for stratum, names in ranked.items()}, operator.index(target))
+    stratum_of = {name: stratum for stratum, names in ranked.items() for name in names}
+    held: dict[tuple[str, ...], int] = {}
+    for name in members:
+        held[stratum_of[name]] = held.get(stratum_of[name], 0) + 1
+    # max() keeps the first of equals: strata are tried in code point order.
+    stratum = max(sorted(quotas), key=lambda s: quotas[s] - held.get(s, 0))
+    return replacement(seed, applicants, stratum, set(unavailable))
+
+
 def read_applicants_csv(file) -> list[Applicant]:
     """Applicants from a published list: a path, or a text or binary file object.
 
@@ -215,7 +241,7 @@ def _read_table(file) -> tuple[list[str], list[Applicant]]:
             raise ValueError(f"line {rows.line_num}: expected {len(header)} values, as in the header")
         if not row[where]:
             raise ValueError(f"line {rows.line_num}: the pseudonym is empty")
-        applicants.append(Applicant(pseudonym=row[where], stratum=tuple(row[i] for i in strata_columns)))
+        applicants.append(Applicant(pseudonym=row[where], stratum=tuple(unicodedata.normalize("NFC", row[i]) for i in strata_columns)))
     return [header[where]] + [header[i] for i in strata_columns], applicants
 
 

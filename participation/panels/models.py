@@ -12,6 +12,7 @@ clock (a responses.ResponseDue); the scorecard is published with the department'
 from __future__ import annotations
 
 import enum
+import unicodedata
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
@@ -53,7 +54,7 @@ class MemberStatus(enum.StrEnum):
     APPLIED = "applied"
     SELECTED = "selected"  # a member
     NOT_SELECTED = "not_selected"  # drawn out; stays on the reserve list
-    LEFT = "left"  # was a member, left (or was removed)
+    LEFT = "left"  # was a member and left, or stepped down from the reserve list
     WITHDRAWN = "withdrawn"  # withdrew the application before the draw
 
 
@@ -111,6 +112,9 @@ class PanelMember(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     pseudonym: Mapped[str] = mapped_column(String(16))
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    # The 구 as named when the person applied (NFC): the public list the draw runs on, which a
+    # later renaming or reorganisation of districts must not change.
+    district_name: Mapped[str] = mapped_column(String(100))
     age_band: Mapped[str] = mapped_column(String(8))
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16))
@@ -128,9 +132,9 @@ class PanelMember(db.Model):
         return self.status == MemberStatus.SELECTED
 
     def stratum(self, strata) -> tuple[str, ...]:
-        """The lottery stratum: the panel's strata values, a 동 counted in its 구."""
-        district = self.district.parent or self.district
-        values = {"district": district.name_ko, "age_band": self.age_band}
+        """The lottery stratum: the panel's strata values, a 동 counted in its 구, in Unicode NFC
+        (as lottery.py reads them: a name typed in decomposed jamo is the same 구, and sorts the same)."""
+        values = {"district": unicodedata.normalize("NFC", self.district_name), "age_band": unicodedata.normalize("NFC", self.age_band)}
         return tuple(values[name] for name in strata)
 
 

@@ -13,6 +13,7 @@ import csv
 import io
 import logging
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -203,11 +204,13 @@ def apply(user: User, panel: Panel, district_id: int | None, age_band: str | Non
         raise ServiceError(_l("Choose your age band."), field="age_band", code="bad_age_band")
     if not consent:
         raise ServiceError(_l("Agree to how your application is used to apply."), field="consent", code="no_consent")
+    gu_name = unicodedata.normalize("NFC", (district.parent or district).name_ko)  # read before the new row exists
     member = application_of(user, panel)
     if member is None:
         member = PanelMember(panel_id=panel.id, user_id=user.id, pseudonym=_new_pseudonym(panel.id), created_at=now)
         db.session.add(member)
     member.district_id, member.age_band, member.consented_at = district.id, age_band, now
+    member.district_name = gu_name
     member.status, member.selected_by, member.joined_at, member.left_at = MemberStatus.APPLIED.value, None, None, None
     db.session.flush()
     audit.record("panel.applied", now, actor=user, subject=panel, pseudonym=member.pseudonym)
@@ -215,8 +218,14 @@ def apply(user: User, panel: Panel, district_id: int | None, age_band: str | Non
 
 
 def withdraw_application(user: User, panel: Panel, now: datetime) -> None:
+    """Withdraw before the draw, or step down from the reserve list after it (the person stays on
+    the public list the draw ran on, so that it can still be re-run, but will not be called)."""
     lock_for_update(panel)
     member = application_of(user, panel)
+    if member is not None and member.status == MemberStatus.NOT_SELECTED:
+        member.status, member.left_at = MemberStatus.LEFT.value, now
+        audit.record("panel.reserve_left", now, actor=user, subject=panel, pseudonym=member.pseudonym)
+        return
     if member is None or member.status != MemberStatus.APPLIED:
         raise ServiceError(_l("You have no application waiting for the draw."), code="no_application")
     member.status = MemberStatus.WITHDRAWN.value
@@ -295,7 +304,9 @@ def appoint(actor: User, panel: Panel, member: PanelMember, now: datetime) -> Pa
     if len(members(panel)) >= panel.target_size:
         raise ServiceError(_l("The panel is full (%(size)d members).", size=panel.target_size), code="full")
     member.status, member.joined_at, member.left_at = MemberStatus.SELECTED.value, now, None
-    member.selected_by = "appointment" if panel.selection_method == SelectionMethod.APPOINTMENT else "replacement"
+    # Chosen by hand, even on a lottery panel: "replacement" (shown as "from the reserve") is kept for
+    # the places fill_place gives by the published rule, so the public can tell the two apart.
+    member.selected_by = "appointment"
     if panel.selection_method == SelectionMethod.APPOINTMENT and panel.drawn_at is None:
         panel.drawn_at = now  # the selection has begun: its rules are now history
     audit.record("panel.appointed", now, actor=actor, subject=panel, pseudonym=member.pseudonym)
@@ -323,16 +334,10 @@ def fill_place(actor: User, panel: Panel, now: datetime) -> PanelMember:
     if len(current) >= panel.target_size:
         raise ServiceError(_l("The panel is full (%(size)d members).", size=panel.target_size), code="full")
     drawn = [m for m in everyone if m.status in (MemberStatus.SELECTED, MemberStatus.NOT_SELECTED, MemberStatus.LEFT)]
-    counts: dict[tuple, int] = {}
-    for m in drawn:
-        counts[m.stratum(panel.strata)] = counts.get(m.stratum(panel.strata), 0) + 1
-    quotas = lottery.allocate_quotas(counts, panel.target_size)
-    held = {}
-    for m in current:
-        held[m.stratum(panel.strata)] = held.get(m.stratum(panel.strata), 0) + 1
-    stratum = max(sorted(quotas), key=lambda s: quotas[s] - held.get(s, 0))
     unavailable = {m.pseudonym for m in drawn if m.status != MemberStatus.NOT_SELECTED}
-    pseudonym = lottery.replacement(panel.draw_seed, _lottery_applicants(panel, drawn), stratum, unavailable)
+    # The downloadable lottery.py's own rule, so anyone can check the fill as they check the draw.
+    pseudonym = lottery.fill(panel.draw_seed, _lottery_applicants(panel, drawn), panel.target_size, [m.pseudonym for m in current],
+                             unavailable)
     if pseudonym is None:
         raise ServiceError(_l("Nobody is left on the reserve list."), code="reserve_empty")
     member = next(m for m in drawn if m.pseudonym == pseudonym)
@@ -560,8 +565,12 @@ def save_evaluation(user: User, campaign: Campaign, data: EvaluationData, now: d
             raise ServiceError(_l("Score every criterion before submitting: %(names)s.", names=", ".join(c.name for c in missing)),
                                field=f"score_{missing[0].id}", code="missing_score")
     comment = _text(data.comment, field="comment", label=_l("The comment"), maximum=COMMENT_MAX, required=False)
-    if data.visit_date is not None and not (campaign.opens_at.date() - timedelta(days=366) <= data.visit_date <= now.date() + timedelta(days=1)):
+    earliest = campaign.opens_at.date() - timedelta(days=366)
+    if data.visit_date is not None and data.visit_date > now.date() + timedelta(days=1):
         raise ServiceError(_l("Give the date of your visit, no later than today."), field="visit_date", code="bad_date")
+    if data.visit_date is not None and data.visit_date < earliest:
+        raise ServiceError(_l("Give the date of a recent visit, no earlier than %(earliest)s.", earliest=earliest.isoformat()),
+                           field="visit_date", code="bad_date")
     evaluation = existing
     if evaluation is None:
         evaluation = Evaluation(campaign_id=campaign.id, user_id=user.id, created_at=now, updated_at=now, comment="",
@@ -747,6 +756,25 @@ def close_due_campaigns(now: datetime) -> int:
         except Exception:
             log.exception("closing campaign %s failed; the next sweep tries again", campaign_id)
     return closed
+
+
+def participation(campaign: Campaign) -> tuple[int, int]:
+    """(evaluations submitted, members) as the campaign page shows them: once closed, the frozen
+    scorecard's figures; before, the submitted evaluations of the panel's current members (an
+    evaluation left behind by someone who has left does not count, as at the close), so the
+    first never exceeds the second."""
+    scorecard = scorecard_for(campaign) if campaign.closed_at is not None else None
+    if scorecard is not None:
+        return scorecard.submitted, scorecard.members
+    current = select(PanelMember.user_id).where(PanelMember.panel_id == campaign.panel_id, PanelMember.status == MemberStatus.SELECTED)
+    submitted = db.session.scalar(
+        select(func.count(Evaluation.id)).where(
+            Evaluation.campaign_id == campaign.id, Evaluation.status == EvaluationStatus.SUBMITTED, Evaluation.user_id.in_(current)
+        )
+    )
+    members = db.session.scalar(select(func.count(PanelMember.id)).where(PanelMember.panel_id == campaign.panel_id,
+                                                                          PanelMember.status == MemberStatus.SELECTED))
+    return submitted or 0, members or 0
 
 
 def scorecard_for(campaign: Campaign) -> Scorecard | None:
@@ -954,6 +982,30 @@ def scores_csv(campaign: Campaign) -> str:
     return out.getvalue()
 
 
+def agreement_reading(scorecard: Scorecard) -> str:
+    """Which plain-language reading of the panelists' agreement fits the scorecard (labels.ALPHA_READINGS).
+    Alpha is undefined for three different reasons, and only one of them is a lack of scores."""
+    if scorecard.alpha is not None:
+        return stats.alpha_reading(scorecard.alpha)
+    if len(scorecard.criteria) < 2:
+        return "one_criterion"  # compute_scorecard leaves alpha out: one unit says nothing about agreement
+    if any(entry["stats"]["n"] >= 2 for entry in scorecard.criteria):
+        return "no_variation"  # scores could be paired, yet none differed: no expected disagreement
+    return stats.alpha_reading(None)
+
+
+def visible_change(scorecard: Scorecard, user) -> float | None:
+    """The scorecard's change against the previous campaign, for someone who may also see that
+    campaign's scorecard: shown next to a published scorecard, the change of one still waiting
+    for publication would give its overall score away."""
+    if scorecard.change is None or scorecard.previous_campaign_id is None:
+        return None
+    previous = db.session.get(Campaign, scorecard.previous_campaign_id)
+    if previous is None or not permissions.can_view_scorecard(user, previous):
+        return None
+    return scorecard.change
+
+
 def service_trend(service: PublicService, published_only: bool = True) -> list[tuple[Campaign, Scorecard]]:
     stmt = (
         select(Campaign, Scorecard)
@@ -964,3 +1016,4 @@ def service_trend(service: PublicService, published_only: bool = True) -> list[t
     if published_only:
         stmt = stmt.where(Campaign.published_at.is_not(None))
     return [tuple(row) for row in db.session.execute(stmt)]
+

@@ -42,7 +42,7 @@ from participation.panels.models import (
 )
 from participation.responses import clock
 from participation.responses.forms import ResponseForm
-from participation.responses.labels import DECISION_HINTS, DECISION_LABELS
+from participation.responses.labels import DECISION_LABELS
 from participation.responses.services import ResponseData
 
 bp = Blueprint("panels", __name__)
@@ -265,9 +265,12 @@ def service(service_id: int):
     if service_ is None:
         abort(404)
     trend = services.service_trend(service_)
+    # The change against a previous campaign is shown only when that one is published too (it is in the trend).
+    published = {campaign_.id for campaign_, _card in trend}
+    changes = {card.id: card.change if card.previous_campaign_id in published else None for _campaign, card in trend}
     campaigns = [c for c in db.session.scalars(select(Campaign).where(Campaign.service_id == service_.id).order_by(Campaign.closes_at.desc()))
                  if permissions.can_view_campaign(current_user, c, now())]
-    return render_template("panels/service.html", service=service_, trend=trend, campaigns=campaigns, now=now())
+    return render_template("panels/service.html", service=service_, trend=trend, changes=changes, campaigns=campaigns, now=now())
 
 
 @bp.route("/services/new", methods=["GET", "POST"])
@@ -306,8 +309,11 @@ def _campaign_data(form: CampaignForm) -> services.CampaignData:
 def new_campaign():
     require(permissions.can_manage(current_user))
     form = CampaignForm()
-    if not form.is_submitted() and request.args.get("panel_id", "").isdigit():
-        form.panel_id.data = int(request.args["panel_id"])
+    if not form.is_submitted():
+        # Only a plain id preselects a panel ("²" passes isdigit() but is no number; huge ones overflow).
+        panel_id = request.args.get("panel_id", "")
+        if panel_id.isascii() and panel_id.isdigit() and len(panel_id) <= 18:
+            form.panel_id.data = int(panel_id)
     _campaign_choices(form)
     if form.validate_on_submit():
         done, campaign = perform(form, lambda: services.create_campaign(current_user, _campaign_data(form), now()))
@@ -381,14 +387,13 @@ def schedule(campaign_id: int):
 def campaign(campaign_id: int):
     campaign_ = _get_campaign(campaign_id)
     moment = now()
+    submitted, members = services.participation(campaign_)
     return render_template(
         "panels/campaign.html", campaign=campaign_, phase=campaign_.phase(moment), now=moment,
         evaluation=services.evaluation_of(current_user, campaign_), is_panelist=permissions.is_panelist(current_user, campaign_),
         can_evaluate=permissions.can_evaluate(current_user, campaign_, moment),
         can_view_scorecard=permissions.can_view_scorecard(current_user, campaign_),
-        submitted=db.session.scalar(select(func.count(Evaluation.id)).where(Evaluation.campaign_id == campaign_.id,
-                                                                             Evaluation.status == "submitted")) or 0,
-        members=len(services.members(campaign_.panel)), subject=campaign_,
+        submitted=submitted, members=members, subject=campaign_,
     )
 
 
@@ -470,9 +475,10 @@ def scorecard(campaign_id: int):
     due = services.due_for(card)
     criteria = [dict(entry, stats=stats.CriterionStats.from_dict(entry["stats"])) for entry in card.criteria]
     return render_template(
-        "panels/scorecard.html", campaign=campaign_, card=card, criteria=criteria, due=due, response=services.response_for(card),
+        "panels/scorecard.html", campaign=campaign_, card=card, change=services.visible_change(card, current_user), criteria=criteria,
+        due=due, response=services.response_for(card),
         countdown=clock.countdown(due, moment) if due else None, actions=services.action_items(card), now=moment,
-        reading=labels.ALPHA_READINGS[stats.alpha_reading(card.alpha)], decision_labels=DECISION_LABELS,
+        reading=labels.ALPHA_READINGS[services.agreement_reading(card)], decision_labels=DECISION_LABELS,
         can_answer=permissions.can_answer(current_user, due), can_publish=permissions.can_publish(current_user),
         publish_refusal=services.publish_refusal(campaign_, moment), action_form=ActionItemForm(prefix="a"),
         progress_form=ActionProgressForm(prefix="p"), levels=range(1, LEVELS + 1), trend=services.service_trend(campaign_.service),
@@ -504,7 +510,7 @@ def respond(campaign_id: int):
             flash(_("The department's response is saved. It is public with the scorecard."), "success")
             return redirect(url_for("panels.scorecard", campaign_id=campaign_.id, _anchor="response"))
     return render_template("panels/respond.html", campaign=campaign_, card=card, due=due, current=current, form=form,
-                           countdown=clock.countdown(due, moment), decision_hints=DECISION_HINTS), form_status(form)
+                           countdown=clock.countdown(due, moment), decision_hints=labels.SCORECARD_DECISION_HINTS), form_status(form)
 
 
 def _change_plan(campaign_id: int, form_class, change, done_message: str):

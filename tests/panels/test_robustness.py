@@ -73,3 +73,44 @@ def test_a_deleted_account_leaves_its_panels_and_the_draw_still_reproduces(app_c
     assert member.status == MemberStatus.LEFT and member.left_at is not None
     assert len(services.members(panel)) == 2
     assert services.draw_result(panel) == before  # the public list the draw ran on is unchanged
+
+
+def test_renaming_a_district_after_the_draw_changes_neither_the_list_nor_the_draw(app_ctx):
+    from participation.accounts.models import District
+    from participation.extensions import db
+    from participation.panels import services
+
+    panel, people, admin = drawn_panel(3)
+    before_csv, before_draw = services.applicants_csv(panel), services.draw_result(panel)
+    for district in District.query.all():
+        district.name_ko = district.name_ko + "(새 이름)"
+    db.session.commit()
+    assert services.applicants_csv(panel) == before_csv
+    assert services.draw_result(panel) == before_draw
+
+
+def test_a_reserve_applicant_can_step_down_and_is_then_never_called(app_ctx):
+    from participation.core.db import write_transaction
+    from participation.core.time import now
+    from participation.panels import services
+    from participation.panels.models import MemberStatus
+    from tests.panels.helpers import apply_many, make_admin, make_panel
+
+    admin = make_admin()
+    panel = make_panel(admin, size=1, recruiting=False, strata=())
+    people = [make_user() for _ in range(3)]
+    apply_many(panel, people)
+    with write_transaction():
+        services.draw(admin, panel, now(), seed="step-down")
+    reserve = [m for m in services.applicants(panel) if m.status == MemberStatus.NOT_SELECTED]
+    before = services.draw_result(panel)
+    with write_transaction():
+        services.withdraw_application(reserve[0].user, panel, now())
+    assert services.application_of(reserve[0].user, panel).status == MemberStatus.LEFT
+    assert services.draw_result(panel) == before  # still on the list the draw ran on
+    member = services.members(panel)[0]
+    with write_transaction():
+        services.leave(member.user, panel, now())
+    with write_transaction():
+        filled = services.fill_place(admin, panel, now())
+    assert filled.user_id == reserve[1].user_id
