@@ -29,6 +29,10 @@ class Sweep:
     function: Callable[[datetime], object]
     interval: timedelta
     deadlines: Callable[[datetime, timedelta], Iterable[datetime]] | None = None
+    # The function opens its own short write transactions and does slow work (network) between
+    # them: the runner claims the lease in a transaction of its own and calls it outside any, so
+    # the database (and, on SQLite, this process's writer lock) is never held while it waits.
+    own_transactions: bool = False
 
     def __post_init__(self):
         if self.interval <= timedelta(0):

@@ -128,13 +128,21 @@ class SweepRunner:
         result = None
         try:
             with self.app.app_context():
-                with write_transaction():
-                    # Claimed inside the sweep's own transaction: the lease cannot
-                    # pass to another scheduler until this sweep has committed.
-                    if not self.lease.claim(self.clock()):
+                if sweep.own_transactions:
+                    with write_transaction():
+                        claimed = self.lease.claim(self.clock())
+                    if not claimed:
                         log.debug("sweep %s skipped: the lease is held elsewhere", sweep.name)
                         return SweepRun(sweep.name, ran=False)
                     result = sweep.function(now or self.clock())
+                else:
+                    with write_transaction():
+                        # Claimed inside the sweep's own transaction: the lease cannot
+                        # pass to another scheduler until this sweep has committed.
+                        if not self.lease.claim(self.clock()):
+                            log.debug("sweep %s skipped: the lease is held elsewhere", sweep.name)
+                            return SweepRun(sweep.name, ran=False)
+                        result = sweep.function(now or self.clock())
         except Exception as error:  # one failing sweep must not stop the others or the scheduler
             log.exception("sweep %s failed and was rolled back", sweep.name)
             return SweepRun(sweep.name, ran=True, error=error)
