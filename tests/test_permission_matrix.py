@@ -9,6 +9,7 @@ ROUTES = [
     Route("GET", "/", EVERY_ROLE),
     Route("GET", "/privacy", EVERY_ROLE),
     Route("GET", "/healthz", EVERY_ROLE),
+    Route("GET", "/favicon.ico", EVERY_ROLE),
     Route("GET", "/login", EVERY_ROLE),
     Route("GET", "/register", frozenset({"visitor"})),
     Route("POST", "/language", EVERY_ROLE, {"lang": "en"}),

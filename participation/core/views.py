@@ -1,7 +1,7 @@
-"""Site-wide pages: home, privacy notice, health check."""
+"""Site-wide pages: home, privacy notice, health check, and the icon browsers ask for by name."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from sqlalchemy import text
 
 from participation.extensions import db
@@ -23,3 +23,9 @@ def privacy():
 def healthz():
     db.session.execute(text("SELECT 1"))
     return jsonify(status="ok")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico where a page names no icon (a plain-text file, say)."""
+    return redirect(url_for("static", filename="img/favicon.svg"), code=301)
