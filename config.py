@@ -77,7 +77,13 @@ class Config:
     # Voting on comments is quick and undoable; the limit only stops scripts.
     COMMENT_VOTE_LIMIT_PER_ACCOUNT = "60 per minute"
 
-    # Mail (used by the notifications outbox in a later issue).
+    # Mail. The scheduler delivers the notifications outbox: over SMTP ("smtp"), or as .eml
+    # files under MAIL_OUTBOX_DIR ("file", the development default, listed on an admin page).
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    # Links in emails start with this (the site as residents reach it).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
@@ -99,6 +105,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
 
 
 class TestingConfig(Config):
@@ -112,6 +119,7 @@ class TestingConfig(Config):
     PASSWORD_HASH_FAST = True
     RATELIMIT_STORAGE_URI = "memory://"
     SCHEDULER_IN_PROCESS = False  # tests run sweeps themselves, with the `now` they choose
+    MAIL_BACKEND = "file"  # tests that deliver over SMTP start their own server and say so
 
 
 class ProductionConfig(Config):

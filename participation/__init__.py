@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from participation.core.views import bp as core_bp
     from participation.deliberation.views import bp as deliberation_bp
     from participation.ideas.views import bp as ideas_bp
+    from participation.notifications.views import bp as notifications_bp
     from participation.outcomes.views import bp as outcomes_bp
     from participation.panels.views import bp as panels_bp
     from participation.responses.views import bp as responses_bp
@@ -92,4 +93,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(outcomes_bp)
     app.register_blueprint(responses_bp)
     app.register_blueprint(panels_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")

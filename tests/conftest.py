@@ -98,7 +98,8 @@ def app(tmp_path_factory):
     compile_stale_catalogs(Path(__file__).resolve().parents[1] / "participation" / "translations")
     app = create_app(
         "testing",
-        {"SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory), "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads"))},
+        {"SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory), "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+         "MAIL_OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox"))},
     )
     app.test_client_class = Client
     reset_schema(app)

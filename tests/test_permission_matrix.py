@@ -51,6 +51,19 @@ ROUTES = [
     Route("POST", "/services/new", ADMIN, {"name": ""}),
     Route("GET", "/campaigns/new", ADMIN),
     Route("POST", "/campaigns/new", ADMIN, {"title": ""}),
+    # Notifications: one's own list, settings and follows; the outbox for administrators. An unsubscribe
+    # link needs no account (its signed token is the credential), so everyone reaches it (a bad token: 400).
+    Route("GET", "/notifications", SIGNED_IN),
+    Route("POST", "/notifications/read", SIGNED_IN),
+    Route("POST", "/notifications/999999/open", SIGNED_IN),
+    Route("POST", "/follow/idea/999999", SIGNED_IN),
+    Route("POST", "/follow/round/999999", SIGNED_IN),
+    Route("GET", "/account/notifications", SIGNED_IN),
+    Route("POST", "/account/notifications", SIGNED_IN, {"channel-my_ideas": "loud"}),
+    Route("GET", "/unsubscribe/not-a-token", EVERY_ROLE),
+    Route("POST", "/unsubscribe/not-a-token", EVERY_ROLE),
+    Route("GET", "/admin/outbox", ADMIN),
+    Route("GET", "/admin/outbox/files/missing-000000.eml", ADMIN),
 ]
 
 # Routes whose answer depends on a round or idea; covered by the role x phase

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.core.models import LocalizedNameMixin, RetirableMixin, UTCDateTime
@@ -92,6 +92,8 @@ class User(db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set by a moderator: until then the person may read but not post, vote or flag.
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Kept by the notifications module, so the header's count comes with the person (no extra query).
+    unread_notifications: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     district: Mapped[District | None] = relationship()
     department: Mapped[Department | None] = relationship()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
@@ -288,3 +289,57 @@ def create_admin(*, email: str, display_name: str, password: str, now: datetime)
     user = register_user(email=email, display_name=display_name, password=password, district=None, now=now)
     set_roles(user, user, roles={Role.ADMIN.value}, department=None, now=now)
     return user
+
+
+# --- for other domains (notifications), who may not read these models themselves ----------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    display_name: str
+    locale: str | None
+    active: bool
+
+
+def recipient(user_id: int) -> Recipient | None:
+    """How to address a person by email, or None if there is no such account."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return None
+    return Recipient(user.email, user.display_name, user.locale, user.deleted_at is None)
+
+
+def official_ids(department_id: int | None) -> list[int]:
+    """The active officials of a department."""
+    if department_id is None:
+        return []
+    return list(db.session.scalars(
+        select(User.id).join(UserRole, UserRole.user_id == User.id)
+        .where(User.department_id == department_id, UserRole.role == Role.OFFICIAL, User.deleted_at.is_(None))
+    ))
+
+
+def admin_ids() -> list[int]:
+    return list(db.session.scalars(
+        select(User.id).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == Role.ADMIN, User.deleted_at.is_(None))
+    ))
+
+
+def active_ids(user_ids: list[int]) -> list[int]:
+    """Those of these accounts that exist and are not deleted."""
+    return list(db.session.scalars(select(User.id).where(User.id.in_(user_ids), User.deleted_at.is_(None))))
+
+
+def add_unread(user_ids: list[int], count: int) -> None:
+    """The header's unread count, kept on the person's row by the notifications module."""
+    if user_ids:
+        db.session.execute(
+            update(User).where(User.id.in_(user_ids)).values(unread_notifications=User.unread_notifications + count)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def set_unread(user_id: int, count) -> None:
+    """`count` may be a scalar subquery, so the count is taken in the same statement."""
+    db.session.execute(update(User).where(User.id == user_id).values(unread_notifications=count).execution_options(synchronize_session=False))

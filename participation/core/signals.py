@@ -19,6 +19,8 @@ reference_retiring = _signals.signal("reference-retiring")
 reference_restoring = _signals.signal("reference-restoring")
 
 idea_submitted = _signals.signal("idea-submitted")
+# An idea's status moved (sender: the idea; from_status, to_status, actor), sent with its timeline row.
+idea_status_changed = _signals.signal("idea-status-changed")
 idea_withdrawn = _signals.signal("idea-withdrawn")
 vote_cast = _signals.signal("vote-cast")
 tier_reached = _signals.signal("tier-reached")
@@ -34,6 +36,8 @@ moderation_decided = _signals.signal("moderation-decided")
 # revised (sender: the revision; `idea`), and a response clock needs attention
 # (sender: the ResponseDue; `kind` is "due_soon", "overdue" or "admins").
 round_closed = _signals.signal("round-closed")
+# A round entered a phase that follows from its dates (sender: the round; `phase`: submission or voting).
+round_phase_changed = _signals.signal("round-phase-changed")
 outcome_published = _signals.signal("outcome-published")
 response_posted = _signals.signal("response-posted")
 response_reminder = _signals.signal("response-reminder")
@@ -42,5 +46,8 @@ response_reminder = _signals.signal("response-reminder")
 # closed with its frozen scorecard (sender: the campaign; `scorecard`), and a
 # scorecard was published with the department's answer (sender: the campaign).
 panel_selection_made = _signals.signal("panel-selection-made")
+# A campaign opened, or closes within a day (sender: the campaign; `members`: user ids of the panel).
+campaign_opened = _signals.signal("campaign-opened")
+campaign_closing_soon = _signals.signal("campaign-closing-soon")
 campaign_closed = _signals.signal("campaign-closed")
 scorecard_published = _signals.signal("scorecard-published")

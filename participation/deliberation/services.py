@@ -398,7 +398,9 @@ def flag(user: User, target, reason: str, text: str | None, now: datetime) -> Fl
         # The commonest reason among the open flags is the public reason code.
         common = Counter(reasons).most_common(1)[0][0]
         _hide(comment=comment, idea=idea, reason=common, now=now)
-        _log(ModerationActionKind.AUTO_HIDDEN, comment=comment, idea=idea, reason=common, note=None, moderator=None, now=now)
+        action = _log(ModerationActionKind.AUTO_HIDDEN, comment=comment, idea=idea, reason=common, note=None, moderator=None, now=now)
+        db.session.flush()
+        signals.moderation_decided.send(action, now=now)
     audit.record("flag.raised", now, actor=user, subject=target, reason=reason)
     return row
 

@@ -67,6 +67,8 @@ def record_timeline(
         details=details,
     )
     db.session.add(change)
+    if change.to_status != from_status:
+        signals.idea_status_changed.send(idea, from_status=from_status, to_status=change.to_status, actor=actor, now=now)
     return change
 
 
@@ -213,3 +215,11 @@ def restore_idea(idea: Idea, reason: str, now: datetime) -> None:
     record_timeline(
         idea, None, TimelineEvent.RESTORED, now, to_status=before or IdeaStatus.PUBLISHED.value, details={"reason": reason}
     )
+
+
+def is_visible(user, idea_id: int, now: datetime) -> bool:
+    """The idea exists and this person may open its page (for other domains: following it)."""
+    from participation.ideas.permissions import can_view_idea
+
+    idea = db.session.get(Idea, idea_id)
+    return idea is not None and can_view_idea(user, idea, now)

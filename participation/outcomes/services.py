@@ -237,7 +237,18 @@ def _claim_publish(round_id: int, at: datetime) -> bool:
 
 def _published(round_: Round, at: datetime, now: datetime, actor: User | None, early: bool) -> None:
     audit.record("round.published", now, actor=actor, subject=round_, published_at=at.isoformat(), early=early)
-    signals.outcome_published.send(round_, now=now)
+    # What became public with the outcome: each tallied idea's result, and the answers given before it.
+    entries = db.session.execute(
+        select(OutcomeEntry.idea_id, OutcomeEntry.selected).join(RoundOutcome, RoundOutcome.id == OutcomeEntry.outcome_id)
+        .where(RoundOutcome.round_id == round_.id)
+    ).all()
+    selected = {idea_id for idea_id, chosen in entries if chosen}
+    ideas = list(db.session.scalars(select(Idea).where(Idea.id.in_([idea_id for idea_id, _chosen in entries])).order_by(Idea.id)))
+    answers = {
+        revision.response.idea_id: (revision.id, revision.decision, revision.author_id)
+        for revision in responses.latest_revisions([idea.id for idea in ideas])
+    }
+    signals.outcome_published.send(round_, ideas=ideas, selected=selected, answers=answers, actor=actor, now=now)
 
 
 def rounds_due_for_publishing(now: datetime) -> list[int]:

@@ -180,6 +180,9 @@ class Campaign(db.Model):
     response_days: Mapped[int] = mapped_column(Integer, default=14)
     publish_delay_days: Mapped[int] = mapped_column(Integer, default=14)
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # When members were told it opened, and that it closes within a day (each once).
+    opened_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closing_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Stored transitions, as for rounds; the rest of the phase follows from the dates.
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -245,6 +245,13 @@ def account_deleted(user: User, now: datetime) -> None:
             member.status, member.left_at = MemberStatus.LEFT.value, now
 
 
+def member_ids(panel_id: int) -> list[int]:
+    """The user ids of the panel's current members (for notifications)."""
+    return list(db.session.scalars(
+        select(PanelMember.user_id).where(PanelMember.panel_id == panel_id, PanelMember.status == MemberStatus.SELECTED)
+    ))
+
+
 def applicants(panel: Panel) -> list[PanelMember]:
     """Everyone who applied and did not withdraw, in pseudonym order: the public list the draw ran on."""
     return list(
@@ -289,7 +296,10 @@ def draw(actor: User, panel: Panel, now: datetime, seed: str | None = None) -> l
             member.status = MemberStatus.NOT_SELECTED.value
     panel.draw_seed, panel.drawn_at, panel.updated_at = seed, now, now
     audit.record("panel.drawn", now, actor=actor, subject=panel, seed=seed, selected=len(chosen), applicants=len(pool))
-    signals.panel_selection_made.send(panel, now=now)
+    signals.panel_selection_made.send(
+        panel, selected=[m.user_id for m in pool if m.pseudonym in chosen], not_selected=[m.user_id for m in pool if m.pseudonym not in chosen],
+        now=now,
+    )
     return result
 
 
@@ -310,6 +320,7 @@ def appoint(actor: User, panel: Panel, member: PanelMember, now: datetime) -> Pa
     if panel.selection_method == SelectionMethod.APPOINTMENT and panel.drawn_at is None:
         panel.drawn_at = now  # the selection has begun: its rules are now history
     audit.record("panel.appointed", now, actor=actor, subject=panel, pseudonym=member.pseudonym)
+    signals.panel_selection_made.send(panel, selected=[member.user_id], not_selected=[], late=True, now=now)
     return member
 
 
@@ -343,6 +354,7 @@ def fill_place(actor: User, panel: Panel, now: datetime) -> PanelMember:
     member = next(m for m in drawn if m.pseudonym == pseudonym)
     member.status, member.selected_by, member.joined_at = MemberStatus.SELECTED.value, "replacement", now
     audit.record("panel.place_filled", now, actor=actor, subject=panel, pseudonym=pseudonym)
+    signals.panel_selection_made.send(panel, selected=[member.user_id], not_selected=[], late=True, now=now)
     return member
 
 
@@ -742,7 +754,7 @@ def close_campaign(campaign_id: int, now: datetime) -> Scorecard | None:
     db.session.flush()
     audit.record("campaign.closed", now, subject=campaign, closed_at=campaign.closes_at.isoformat(), submitted=scorecard.submitted,
                  members=scorecard.members)
-    signals.campaign_closed.send(campaign, scorecard=scorecard, now=now)
+    signals.campaign_closed.send(campaign, scorecard=scorecard, members=member_ids(campaign.panel_id), now=now)
     return scorecard
 
 
@@ -820,7 +832,7 @@ def publish_due_scorecards(now: datetime) -> int:
                 if _claim_publish(campaign_id, campaign.publishes_at):
                     db.session.refresh(campaign)
                     audit.record("campaign.published", now, subject=campaign, published_at=campaign.published_at.isoformat(), early=False)
-                    signals.scorecard_published.send(campaign, now=now)
+                    signals.scorecard_published.send(campaign, members=member_ids(campaign.panel_id), now=now)
                     published += 1
         except Exception:
             log.exception("publishing campaign %s failed; the next sweep tries again", campaign_id)
@@ -850,7 +862,7 @@ def publish_early(actor: User, campaign: Campaign, now: datetime) -> None:
         raise ServiceError(_l("The scorecard is already published."), code="published")
     db.session.refresh(campaign)
     audit.record("campaign.published", now, actor=actor, subject=campaign, published_at=now.isoformat(), early=True)
-    signals.scorecard_published.send(campaign, now=now)
+    signals.scorecard_published.send(campaign, members=member_ids(campaign.panel_id), now=now)
 
 
 def upcoming_deadlines(now: datetime, horizon: timedelta) -> list[datetime]:
@@ -1017,3 +1029,44 @@ def service_trend(service: PublicService, published_only: bool = True) -> list[t
         stmt = stmt.where(Campaign.published_at.is_not(None))
     return [tuple(row) for row in db.session.execute(stmt)]
 
+
+# --- announcing campaigns ------------------------------------------------------------------------------
+
+CLOSING_SOON = timedelta(hours=24)
+
+
+def announce_campaigns(now: datetime) -> dict[str, int]:
+    """The scheduler's sweep: tell members, once each, that a campaign is open, and again a day
+    before it closes. A campaign found already closing (after downtime) is announced as open
+    only if a day or more is left."""
+    told = {"opened": 0, "closing": 0}
+    open_now = db.session.scalars(
+        select(Campaign).where(Campaign.scheduled_at.is_not(None), Campaign.closed_at.is_(None), Campaign.opens_at <= now,
+                               Campaign.closes_at > now)
+    ).all()
+    for campaign in open_now:
+        closing = campaign.closes_at - now <= CLOSING_SOON
+        if campaign.opened_announced_at is None and not closing and _claim_announcement(campaign.id, Campaign.opened_announced_at, now):
+            signals.campaign_opened.send(campaign, members=member_ids(campaign.panel_id), now=now)
+            told["opened"] += 1
+        if campaign.closing_announced_at is None and closing and _claim_announcement(campaign.id, Campaign.closing_announced_at, now):
+            signals.campaign_closing_soon.send(campaign, members=member_ids(campaign.panel_id), now=now)
+            told["closing"] += 1
+    return told
+
+
+def _claim_announcement(campaign_id: int, column, now: datetime) -> bool:
+    return db.session.execute(
+        update(Campaign).where(Campaign.id == campaign_id, column.is_(None)).values({column.key: now})
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
+def announcement_moments(now: datetime, horizon: timedelta) -> list[datetime]:
+    until = now + horizon
+    moments = []
+    for opens, closes in db.session.execute(
+        select(Campaign.opens_at, Campaign.closes_at).where(Campaign.scheduled_at.is_not(None), Campaign.closed_at.is_(None))
+    ):
+        moments += [m for m in (opens, closes - CLOSING_SOON) if now < m <= until]
+    return sorted(set(moments))

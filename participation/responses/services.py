@@ -92,6 +92,17 @@ def idea_withdrawn(idea: Idea, now: datetime) -> None:
         db.session.delete(due)
 
 
+def latest_revisions(idea_ids: list[int]) -> list[ResponseRevision]:
+    """The current version of each of these ideas' answers (those that have one)."""
+    if not idea_ids:
+        return []
+    return list(db.session.scalars(
+        select(ResponseRevision).join(OfficialResponse, OfficialResponse.id == ResponseRevision.response_id)
+        .where(OfficialResponse.idea_id.in_(idea_ids), ResponseRevision.number == OfficialResponse.revision_count)
+        .options(joinedload(ResponseRevision.response))
+    ))
+
+
 def due_for(idea: Idea) -> ResponseDue | None:
     return db.session.scalar(select(ResponseDue).where(ResponseDue.idea_id == idea.id))
 

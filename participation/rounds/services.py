@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from participation.accounts.models import Department, District, User
-from participation.core import audit
+from participation.core import audit, signals
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
 from participation.extensions import db
@@ -151,3 +151,47 @@ def schedule_round(actor: User, round_: Round, now: datetime) -> None:
 def all_rounds() -> list[Round]:
     """Every round, latest first. A city runs tens of rounds a year, so no paging is needed."""
     return list(db.session.scalars(select(Round).order_by(Round.submission_opens_at.desc(), Round.id.desc())))
+
+
+# --- announcing phases ---------------------------------------------------------------------------------
+
+ANNOUNCED_PHASES = (Phase.SUBMISSION, Phase.VOTING)
+
+
+def announce_phases(now: datetime) -> int:
+    """The scheduler's sweep: tell each round's followers, once, when submissions or voting open.
+    A round found further on (after downtime) announces only the phase it is in."""
+    told = 0
+    candidates = db.session.scalars(
+        select(Round).where(Round.scheduled_at.is_not(None), Round.closed_at.is_(None), Round.submission_opens_at <= now,
+                            Round.voting_closes_at > now)
+    ).all()
+    for round_ in candidates:
+        phase = round_.phase(now)
+        if phase not in ANNOUNCED_PHASES or round_.announced_phase == phase:
+            continue
+        claimed = db.session.execute(
+            update(Round).where(Round.id == round_.id, or_(Round.announced_phase.is_(None), Round.announced_phase != phase.value))
+            .values(announced_phase=phase.value).execution_options(synchronize_session=False)
+        ).rowcount == 1
+        if claimed:
+            db.session.refresh(round_)
+            signals.round_phase_changed.send(round_, phase=phase.value, now=now)
+            told += 1
+    return told
+
+
+def upcoming_phase_moments(now: datetime, horizon: timedelta) -> list[datetime]:
+    until = now + horizon
+    moments = []
+    for opens, voting in db.session.execute(
+        select(Round.submission_opens_at, Round.voting_opens_at).where(Round.scheduled_at.is_not(None), Round.closed_at.is_(None))
+    ):
+        moments += [m for m in (opens, voting) if now < m <= until]
+    return sorted(set(moments))
+
+
+def is_public(round_id: int) -> bool:
+    """A round anyone may see and follow: it exists and is published (not a draft)."""
+    round_ = db.session.get(Round, round_id)
+    return round_ is not None and round_.scheduled_at is not None

@@ -16,16 +16,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from participation.accounts.services import purge_expired_login_sessions
+from participation.notifications import mail
 from participation.outcomes import services as outcomes
 from participation.panels import services as panels
 from participation.responses import services as responses
+from participation.rounds import services as rounds
 from participation.scheduler.registry import Sweep
 from participation.voting.services import recount_votes
 
 SWEEPS: list[Sweep] = [
+    Sweep("announce_round_phases", rounds.announce_phases, interval=timedelta(minutes=1), deadlines=rounds.upcoming_phase_moments),
     # Closing before publishing, so a catch-up after downtime closes and then publishes in one pass.
     Sweep("close_due_rounds", outcomes.close_due_rounds, interval=timedelta(minutes=1), deadlines=outcomes.upcoming_deadlines),
     Sweep("publish_due_outcomes", outcomes.publish_due_outcomes, interval=timedelta(minutes=1), deadlines=outcomes.upcoming_deadlines),
+    Sweep("announce_campaigns", panels.announce_campaigns, interval=timedelta(minutes=1), deadlines=panels.announcement_moments),
     Sweep("close_due_campaigns", panels.close_due_campaigns, interval=timedelta(minutes=1), deadlines=panels.upcoming_deadlines),
     Sweep("publish_due_scorecards", panels.publish_due_scorecards, interval=timedelta(minutes=1), deadlines=panels.upcoming_deadlines),
     Sweep(
@@ -34,6 +38,10 @@ SWEEPS: list[Sweep] = [
         interval=timedelta(minutes=15),
         deadlines=responses.upcoming_deadlines,
     ),
+    Sweep("send_daily_digests", mail.send_daily_digests, interval=timedelta(minutes=15), deadlines=mail.digest_moments),
+    # Last, so what the sweeps above told people goes out in the same pass.
+    Sweep("deliver_email_outbox", mail.deliver_email_outbox, interval=timedelta(seconds=30), deadlines=mail.upcoming_deliveries,
+          own_transactions=True),
     Sweep("reconcile_vote_counts", recount_votes, interval=timedelta(hours=1)),
     Sweep("purge_login_sessions", purge_expired_login_sessions, interval=timedelta(hours=1)),
 ]

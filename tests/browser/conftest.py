@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -81,3 +82,78 @@ def reload_until(page, url, text, seconds=90):
         if time.monotonic() > give_up:
             raise AssertionError(f"{text!r} never appeared at {url}")
         page.wait_for_timeout(500)
+
+
+class Person:
+    """One browser context (360 px wide, Korean first) for one person in a journey, with what
+    went wrong on its pages: console errors, script errors and dialogs (an XSS payload firing)."""
+
+    def __init__(self, browser, base: str):
+        self.base = base
+        self.context = browser.new_context(viewport={"width": 360, "height": 780}, locale="ko-KR")
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"script error at {self.page.url}: {error}"))
+
+        def on_dialog(dialog):
+            self.problems.append(f"dialog {dialog.type}: {dialog.message}")
+            dialog.dismiss()
+
+        self.page.on("dialog", on_dialog)
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.problems.append(f"console at {self.page.url}: {message.text} ({message.location.get('url')})")
+
+    def sign_in(self, email: str) -> Person:
+        sign_in(self.page, self.base, email)
+        self.page.wait_for_url(lambda url: "/login" not in url)
+        return self
+
+    def in_english(self) -> Person:
+        """Switch to English (kept for the session, and saved as the account's language)."""
+        self.page.get_by_role("button", name="English").click()
+        self.page.wait_for_load_state()
+        assert self.page.locator("html").get_attribute("lang") == "en"
+        return self
+
+    def goto(self, path: str, ok: bool = True):
+        response = self.page.goto(path if path.startswith("http") else self.base + path)
+        if ok:
+            assert response is not None and response.ok, f"{path}: {response and response.status}"
+        return self.page
+
+    def menu(self, name: str) -> None:
+        self.page.get_by_role("navigation", name="Main menu").get_by_role("link", name=name, exact=True).click()
+        self.page.wait_for_load_state()
+
+    def no_sideways_scroll(self, path: str | None = None) -> None:
+        """At 360 px the page (here `path`, else the current one) does not scroll sideways; wide
+        tables scroll inside their .table-wrap."""
+        if path:
+            self.goto(path)
+        width = self.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 361, f"{self.page.url} is {width}px wide at a 360px viewport"
+
+    def unexpected_problems(self) -> list[str]:
+        # A refused form answers 422 and a closed page 401/403: Chromium logs those as failed loads.
+        return [p for p in self.problems if not re.search(r"status of 4(00|01|03|22)", p)]
+
+
+@pytest.fixture
+def people(browser, live_server):
+    """people() opens one more person's browser; at the end, none may have met a problem."""
+    made: list[Person] = []
+
+    def make() -> Person:
+        made.append(Person(browser, live_server))
+        return made[-1]
+
+    yield make
+    try:
+        for person in made:
+            assert person.unexpected_problems() == [], person.unexpected_problems()
+    finally:
+        for person in made:
+            person.context.close()

@@ -32,7 +32,7 @@ from participation.extensions import db
 from participation.panels import lottery
 from participation.panels import services as panel_services
 from participation.panels.models import Campaign, Evaluation, Panel, PublicService
-from tests.browser.conftest import reload_until, sign_in
+from tests.browser.conftest import reload_until
 from tests.factories import jpeg_bytes, make_department, make_district, make_user
 from tests.panels.helpers import apply_many, evaluate, make_campaign, make_panel, make_service
 
@@ -80,64 +80,7 @@ def scheduler(app):
     running.shutdown()
 
 
-class Person:
-    """One browser context for one person, with what went wrong on its pages."""
 
-    def __init__(self, browser, base: str):
-        self.base = base
-        self.context = browser.new_context(viewport={"width": 360, "height": 780}, locale="ko-KR")
-        self.page = self.context.new_page()
-        self.problems: list[str] = []
-        self.page.on("console", lambda m: self.problems.append(f"console: {m.text}") if m.type == "error" else None)
-        self.page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
-
-        def on_dialog(dialog):
-            self.problems.append(f"dialog {dialog.type}: {dialog.message}")
-            dialog.dismiss()
-
-        self.page.on("dialog", on_dialog)
-
-    def sign_in(self, email: str) -> Person:
-        sign_in(self.page, self.base, email)
-        self.page.wait_for_url(lambda url: "/login" not in url)
-        return self
-
-    def in_english(self) -> Person:
-        self.page.get_by_role("button", name="English").click()
-        self.page.wait_for_load_state()
-        assert self.page.locator("html").get_attribute("lang") == "en"
-        return self
-
-    def goto(self, path: str, ok: bool = True):
-        response = self.page.goto(self.base + path)
-        if ok:
-            assert response is not None and response.ok, f"{path}: {response and response.status}"
-        return self.page
-
-    def menu(self, name: str) -> None:
-        self.page.get_by_role("navigation", name="Main menu").get_by_role("link", name=name, exact=True).click()
-        self.page.wait_for_load_state()
-
-    def unexpected_problems(self) -> list[str]:
-        # A refused form answers 422 and a closed page 401/403: Chromium logs those as failed loads.
-        return [p for p in self.problems if not re.search(r"status of 4(01|03|22)", p)]
-
-
-@pytest.fixture
-def people(browser, live_server):
-    made: list[Person] = []
-
-    def make() -> Person:
-        made.append(Person(browser, live_server))
-        return made[-1]
-
-    yield make
-    try:
-        for person in made:
-            assert person.unexpected_problems() == [], person.unexpected_problems()
-    finally:
-        for person in made:
-            person.context.close()
 
 
 

@@ -1,0 +1,225 @@
+"""Delivering the email outbox, and the daily digests.
+
+`deliver_email_outbox(now)` is a scheduler sweep. Each due message is first
+claimed (attempts + 1 and the next try pushed back, committed), then sent
+outside any transaction, then marked sent. A mail server that refuses or is
+down leaves the message pending for a later try, with exponential backoff,
+so nothing is lost; after MAX_ATTEMPTS it is marked dead and shown to admins.
+A crash between sending and marking can send a message twice (at least once
+is the guarantee an outbox over SMTP can give); the claim makes two
+schedulers never send the same message at once.
+"""
+from __future__ import annotations
+
+import email.policy
+import logging
+import smtplib
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from participation.core.db import write_transaction
+from participation.core.time import to_local
+from participation.extensions import db
+from participation.notifications.models import DigestSetting, Notification, OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+SWEEP_BUDGET = 20.0  # seconds one run may spend sending before it leaves the rest to the next
+MAX_ATTEMPTS = 12  # about two days of retries with the backoff below
+BACKOFF_CAP = timedelta(hours=6)
+
+
+# Failures that say the server cannot be reached at all (as opposed to refusing one message).
+UNREACHABLE = (ConnectionError, TimeoutError, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes after each failure, at most BACKOFF_CAP."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+# Long header values (the unsubscribe URL) stay whole rather than folded into encoded words.
+POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
+def build_message(row: OutboxMessage) -> EmailMessage:
+    message = EmailMessage(policy=POLICY)
+    message["Subject"] = row.subject
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = row.to_address
+    message["Date"] = format_datetime(row.created_at)
+    # The same on every try, so that if a message is ever delivered twice (see above) mail
+    # programs can tell it is one message.
+    domain = (current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or "gongron.local").strip(">")
+    message["Message-ID"] = f"<outbox-{row.id}@{domain}>"
+    # RFC 2369 and RFC 8058: mail programs offer a one-click unsubscribe (a POST to this URL).
+    message["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(row.text_body)
+    message.add_alternative(row.html_body, subtype="html")
+    return message
+
+
+def _send_smtp(message: EmailMessage) -> None:
+    config = current_app.config
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
+    try:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(message)
+    finally:
+        # Not `with smtplib.SMTP(...)`: its exit raises when QUIT is answered with anything but 221,
+        # and once the server has taken the message that would count as a failure and send it again.
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+
+def file_name(row: OutboxMessage) -> str:
+    return f"{to_local(row.created_at).strftime('%Y%m%d-%H%M%S')}-{row.id:06d}.eml"
+
+
+def _write_file(name: str, message: EmailMessage) -> None:
+    folder = Path(current_app.config["MAIL_OUTBOX_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(bytes(message))
+
+
+def send(message: EmailMessage, name: str) -> None:
+    """Hand one message to the configured backend; raises on failure."""
+    if current_app.config["MAIL_BACKEND"] == "file":
+        _write_file(name, message)
+    else:
+        _send_smtp(message)
+
+
+def _claim(row_id: int, attempts: int, now: datetime) -> bool:
+    """Take the message for this try (once, even with two schedulers), before sending."""
+    return db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.attempts == attempts)
+        .values(attempts=attempts + 1, next_attempt_at=now + backoff(attempts + 1))
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
+def deliver_email_outbox(now: datetime) -> dict[str, int]:
+    """The scheduler's sweep: send what is due, BATCH at a time, for up to SWEEP_BUDGET seconds
+    (a backlog drains in one run; the rest waits for the next). Each message is its own
+    transaction; the first unreachable-server failure ends the run."""
+    import time
+
+    totals = {"sent": 0, "failed": 0}
+    started = time.monotonic()
+    while time.monotonic() - started < SWEEP_BUDGET:
+        result, more = _deliver_batch(now)
+        totals["sent"] += result["sent"]
+        totals["failed"] += result["failed"]
+        if not more:
+            break
+    return totals
+
+
+def _deliver_batch(now: datetime) -> tuple[dict[str, int], bool]:
+    """One batch; says whether another may be due (a full batch, and the server reachable)."""
+    sent = failed = 0
+    due = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.attempts)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(BATCH)
+    ).all()
+    for row_id, attempts in due:
+        with write_transaction():
+            claimed = _claim(row_id, attempts, now)
+            if claimed:
+                row = db.session.get(OutboxMessage, row_id)
+                message, name = build_message(row), file_name(row)
+        if not claimed:
+            continue
+        # Sent outside any transaction: a slow or dead mail server holds no lock.
+        try:
+            send(message, name)
+        except Exception as exc:  # noqa: BLE001 - whatever the mail server says, the message waits for another try
+            failed += 1
+            log.warning("email %s not sent (try %s): %s", row_id, attempts + 1, exc)
+            with write_transaction():
+                values = {"last_error": str(exc)[:500]}
+                if attempts + 1 >= MAX_ATTEMPTS:
+                    values["status"] = OutboxStatus.DEAD.value
+                db.session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+            if isinstance(exc, UNREACHABLE):
+                return {"sent": sent, "failed": failed}, False  # the server is down: the rest wait, unclaimed
+            continue
+        with write_transaction():
+            db.session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row_id)
+                .values(status=OutboxStatus.SENT.value, sent_at=now, last_error=None)
+            )
+        sent += 1
+    return {"sent": sent, "failed": failed}, len(due) == BATCH
+
+
+def upcoming_deliveries(now: datetime, horizon: timedelta) -> list[datetime]:
+    """Retries falling due within the horizon, so a message waits no longer than its backoff."""
+    until = now + horizon
+    return sorted(set(db.session.scalars(
+        select(OutboxMessage.next_attempt_at).where(
+            OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at > now, OutboxMessage.next_attempt_at <= until
+        ).limit(100)
+    )))
+
+
+# --- daily digests --------------------------------------------------------------------------------------
+
+DIGEST_HOUR = 8  # Seoul time
+
+
+def send_daily_digests(now: datetime) -> int:
+    """The scheduler's sweep: from 08:00 Seoul time, one email per person who chose the digest,
+    with what waited since the last one. The outbox key names the day, so it is written once."""
+    from participation.notifications.services import queue_email
+
+    local = to_local(now)
+    if local.hour < DIGEST_HOUR:
+        return 0
+    today = local.date().isoformat()
+    people = db.session.scalars(
+        select(DigestSetting.user_id).where(DigestSetting.daily.is_(True))
+        .where((DigestSetting.last_sent_on.is_(None)) | (DigestSetting.last_sent_on != today))
+    ).all()
+    written = 0
+    for user_id in people:
+        with write_transaction():
+            claimed = db.session.execute(
+                update(DigestSetting).where(DigestSetting.user_id == user_id)
+                .where((DigestSetting.last_sent_on.is_(None)) | (DigestSetting.last_sent_on != today))
+                .values(last_sent_on=today).execution_options(synchronize_session=False)
+            ).rowcount == 1
+            if not claimed:
+                continue
+            waiting = list(db.session.scalars(
+                select(Notification).where(Notification.user_id == user_id, Notification.digest_pending.is_(True)).order_by(Notification.id)
+            ))
+            if not waiting:
+                continue
+            queue_email(user_id, "digest", f"digest:{user_id}:{today}", [(n.event, n.params, n.path) for n in waiting], now, digest=True)
+            db.session.execute(update(Notification).where(Notification.id.in_([n.id for n in waiting])).values(digest_pending=False))
+            written += 1
+    return written
+
+
+def digest_moments(now: datetime, horizon: timedelta) -> list[datetime]:
+    local = to_local(now)
+    moment = local.replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
+    if moment <= local:
+        moment += timedelta(days=1)
+    return [moment] if moment <= to_local(now + horizon) else []

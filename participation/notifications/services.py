@@ -1,0 +1,336 @@
+"""Following, notifying, preferences, unsubscribe tokens and reading.
+
+`notify()` runs in the transaction of the event that caused it (receivers are
+called by the sending service): the notification row, the person's unread
+count and, when the person wants email now, the outbox row are committed
+with the event or not at all. Delivery happens later (mail.py), so a mail
+server that is down never slows or fails the request.
+"""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, has_request_context, render_template, url_for
+from flask_babel import force_locale
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from participation.accounts import services as accounts
+from participation.core.errors import ServiceError
+from participation.core.i18n import lazy_gettext as _l
+from participation.extensions import db
+from participation.notifications.events import EVENTS, subject_of, text_of
+from participation.notifications.models import (
+    KINDS,
+    Channel,
+    DigestSetting,
+    Follow,
+    Notification,
+    OutboxMessage,
+    OutboxStatus,
+    Preference,
+    UsedUnsubscribeToken,
+)
+
+UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 60  # an unsubscribe link works for 60 days, once
+_UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+
+
+def _insert(model):
+    return (pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert)(model)
+
+
+# --- follows -----------------------------------------------------------------------------------------
+
+
+def follow_of(user, kind: str, subject_id: int) -> Follow | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return db.session.scalar(select(Follow).where(Follow.user_id == user.id, Follow.subject_kind == kind, Follow.subject_id == subject_id))
+
+
+def is_following(user, kind: str, subject_id: int) -> bool:
+    row = follow_of(user, kind, subject_id)
+    return row is not None and row.active
+
+
+def follow(user, kind: str, subject_id: int, now: datetime, *, automatic: bool = False) -> None:
+    """Follow an idea or a round. An automatic follow (an author, a voter) never undoes an unfollow:
+    it only adds a row where none is (INSERT … ON CONFLICT DO NOTHING, so racing requests agree)."""
+    if kind not in ("idea", "round"):
+        raise ServiceError(_l("Only ideas and rounds can be followed."), code="bad_subject")
+    values = {"user_id": user.id, "subject_kind": kind, "subject_id": subject_id, "active": True, "automatic": automatic,
+              "created_at": now, "updated_at": now}
+    stmt = _insert(Follow).values(**values).on_conflict_do_nothing(index_elements=["user_id", "subject_kind", "subject_id"])
+    db.session.execute(stmt)
+    if not automatic:
+        db.session.execute(
+            update(Follow).where(Follow.user_id == user.id, Follow.subject_kind == kind, Follow.subject_id == subject_id)
+            .values(active=True, automatic=False, updated_at=now).execution_options(synchronize_session=False)
+        )
+
+
+def unfollow(user, kind: str, subject_id: int, now: datetime) -> None:
+    follow(user, kind, subject_id, now, automatic=True)  # a row to remember the choice in
+    db.session.execute(
+        update(Follow).where(Follow.user_id == user.id, Follow.subject_kind == kind, Follow.subject_id == subject_id)
+        .values(active=False, automatic=False, updated_at=now).execution_options(synchronize_session=False)
+    )
+
+
+def forget_follows(user_id: int, now: datetime) -> None:
+    """A deleted account follows nothing any more."""
+    db.session.execute(
+        update(Follow).where(Follow.user_id == user_id, Follow.active.is_(True)).values(active=False, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def followers(kind: str, subject_id: int) -> list[int]:
+    return list(db.session.scalars(
+        select(Follow.user_id).where(Follow.subject_kind == kind, Follow.subject_id == subject_id, Follow.active.is_(True))
+    ))
+
+
+def officials_of(department_id: int | None) -> list[int]:
+    return accounts.official_ids(department_id)
+
+
+def admins() -> list[int]:
+    return accounts.admin_ids()
+
+
+# --- preferences ---------------------------------------------------------------------------------------
+
+
+def channels_for(user_id: int) -> dict[str, str]:
+    chosen = dict(db.session.execute(select(Preference.kind, Preference.channel).where(Preference.user_id == user_id)).all())
+    return {kind: chosen.get(kind, Channel.EMAIL.value) for kind in KINDS}
+
+
+def wants_digest(user_id: int) -> bool:
+    return bool(db.session.scalar(select(DigestSetting.daily).where(DigestSetting.user_id == user_id)))
+
+
+def set_preferences(user, channels: dict[str, str], daily_digest: bool, now: datetime) -> None:
+    for kind, channel in channels.items():
+        if kind not in KINDS or channel not in {c.value for c in Channel}:
+            raise ServiceError(_l("Choose one of the options for each kind."), code="bad_choice")
+    for kind, channel in channels.items():
+        set_channel(user.id, kind, channel, now)
+    setting = db.session.get(DigestSetting, user.id)
+    if setting is None:
+        db.session.add(DigestSetting(user_id=user.id, daily=daily_digest))
+    else:
+        if setting.daily and not daily_digest:
+            _release_digest(user.id, now)
+        setting.daily = daily_digest
+
+
+def _release_digest(user_id: int, now: datetime) -> None:
+    """Turning the digest off sends what waited for it at once, as one email (of the kinds still
+    emailed), so that nothing held for a digest that will no longer come is lost."""
+    waiting = list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user_id, Notification.digest_pending.is_(True)).order_by(Notification.id)
+    ))
+    if not waiting:
+        return
+    channels = channels_for(user_id)
+    items = [(n.event, n.params, n.path) for n in waiting if channels.get(n.kind) == Channel.EMAIL]
+    if items:
+        queue_email(user_id, "digest", f"digest:{user_id}:{now.isoformat()}", items, now, digest=True)
+    db.session.execute(update(Notification).where(Notification.id.in_([n.id for n in waiting])).values(digest_pending=False))
+
+
+def set_channel(user_id: int, kind: str, channel: str, now: datetime) -> None:
+    row = db.session.get(Preference, (user_id, kind))
+    if row is None:
+        db.session.add(Preference(user_id=user_id, kind=kind, channel=channel, updated_at=now))
+    else:
+        row.channel, row.updated_at = channel, now
+    db.session.flush()
+
+
+# --- notifying -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Subject:
+    kind: str  # idea, round, comment, panel, campaign, inbox
+    id: int
+    path: str
+
+
+def _path(endpoint: str, **values) -> str:
+    """A site path, from a request or from the scheduler alike."""
+    return _path_of(lambda: url_for(endpoint, **values))
+
+
+def _path_of(build) -> str:
+    """Build a URL (or render a template) where there may be no request (the scheduler)."""
+    if has_request_context():
+        return build()
+    with current_app.test_request_context():
+        return build()
+
+
+def subject(kind: str, subject_id: int, endpoint: str, **values) -> Subject:
+    return Subject(kind, subject_id, _path(endpoint, **values))
+
+
+def _channels(user_ids: list[int], kind: str) -> dict[int, str]:
+    chosen = dict(db.session.execute(
+        select(Preference.user_id, Preference.channel).where(Preference.kind == kind, Preference.user_id.in_(user_ids))
+    ).all())
+    return {user_id: chosen.get(user_id, Channel.EMAIL.value) for user_id in user_ids}
+
+
+def notify(recipients: Iterable[int], event: str, key: str, about: Subject, params: dict, now: datetime, *, skip: Iterable[int] = ()) -> int:
+    """Tell each recipient of one event, once (UNIQUE user and key), by the channel they chose.
+    Returns how many were told. `skip` holds people who caused the event themselves; deleted
+    accounts are never told. Preferences and digests are read for everyone at once."""
+    spec = EVENTS[event]
+    kind = spec.kind.value
+    wanted = sorted(set(recipients) - set(skip) - {None})
+    if not wanted:
+        return 0
+    active = set(accounts.active_ids(wanted))
+    channels = _channels(wanted, kind)
+    digests = set(db.session.scalars(select(DigestSetting.user_id).where(DigestSetting.daily.is_(True), DigestSetting.user_id.in_(wanted))))
+    told = []
+    for user_id in wanted:
+        channel = channels[user_id]
+        if user_id not in active or channel == Channel.OFF:
+            continue
+        email_now = channel == Channel.EMAIL and user_id not in digests
+        values = {"user_id": user_id, "kind": kind, "event": event, "key": key, "subject_kind": about.kind, "subject_id": about.id,
+                  "path": about.path, "params": params, "created_at": now, "digest_pending": channel == Channel.EMAIL and not email_now}
+        inserted = db.session.execute(
+            _insert(Notification).values(**values).on_conflict_do_nothing(index_elements=["user_id", "key"]).returning(Notification.id)
+        ).scalar()
+        if inserted is None:
+            continue  # told before: a signal or a job ran again
+        told.append(user_id)
+        if email_now:
+            queue_email(user_id, kind, f"n:{inserted}", [(event, params, about.path)], now)
+    accounts.add_unread(told, 1)
+    return len(told)
+
+
+def queue_email(user_id: int, kind: str, key: str, items: list[tuple[str, dict, str]], now: datetime, *, digest: bool = False) -> None:
+    """Write the email now, in the person's language, into the outbox (delivered later)."""
+    user = accounts.recipient(user_id)
+    if user is None or not user.active:
+        return
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    # A digest mixes kinds: its link turns email off for all of them.
+    unsubscribe = base + _path("notifications.unsubscribe", token=unsubscribe_token(user_id, "all" if digest else kind))
+    with force_locale(user.locale or "ko"):
+        lines = [(text_of(event, params), base + path) for event, params, path in items]
+        if digest:
+            subject_line = str(_l("Gongron: your daily summary (%(count)d)", count=len(items)))
+        else:
+            subject_line = str(_l("Gongron: %(subject)s", subject=subject_of(items[0][0])))
+        context = {"lines": lines, "name": user.display_name, "unsubscribe": unsubscribe, "settings": base + _path("notifications.preferences"),
+                   "digest": digest, "kind": kind}
+        text = _path_of(lambda: render_template("emails/notifications/message.txt", **context))
+        html = _path_of(lambda: render_template("emails/notifications/message.html", **context))
+    values = {"key": key, "user_id": user_id, "kind": kind, "to_address": user.email, "subject": subject_line[:300], "text_body": text,
+              "html_body": html, "unsubscribe_url": unsubscribe, "status": OutboxStatus.PENDING.value, "attempts": 0,
+              "next_attempt_at": now, "created_at": now}
+    db.session.execute(_insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"]))
+
+
+# --- unsubscribing ---------------------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(user_id: int, kind: str) -> str:
+    """Signed, for one person and one kind, with a nonce so that it works once."""
+    return _serializer().dumps({"u": user_id, "k": kind, "n": secrets.token_hex(8)})
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    user_id: int
+    kind: str
+    nonce: str
+
+
+def read_unsubscribe_token(token: str) -> Unsubscribe:
+    """The token's person and kind, or a refusal saying why it cannot be used."""
+    try:
+        data = _serializer().loads(token, max_age=UNSUBSCRIBE_MAX_AGE)
+    except SignatureExpired:
+        raise ServiceError(_l("This unsubscribe link has expired. Choose what to receive in your notification settings."),
+                           code="expired") from None
+    except BadSignature:
+        raise ServiceError(_l("This unsubscribe link is not valid."), code="invalid") from None
+    if not isinstance(data, dict) or data.get("k") not in (*KINDS, "all") or not isinstance(data.get("u"), int) or not isinstance(data.get("n"), str):
+        raise ServiceError(_l("This unsubscribe link is not valid."), code="invalid")
+    if db.session.get(UsedUnsubscribeToken, data["n"]) is not None:
+        raise ServiceError(_l("This unsubscribe link has already been used. Choose what to receive in your notification settings."),
+                           code="used")
+    return Unsubscribe(data["u"], data["k"], data["n"])
+
+
+def unsubscribe(token: str, now: datetime) -> Unsubscribe:
+    """Turn email off for the token's person and kind (they keep the list), and spend the token."""
+    found = read_unsubscribe_token(token)
+    stmt = _insert(UsedUnsubscribeToken).values(nonce=found.nonce, used_at=now).on_conflict_do_nothing(index_elements=["nonce"])
+    if db.session.execute(stmt.returning(UsedUnsubscribeToken.nonce)).scalar() is None:
+        raise ServiceError(_l("This unsubscribe link has already been used. Choose what to receive in your notification settings."),
+                           code="used")
+    if accounts.recipient(found.user_id) is None:
+        raise ServiceError(_l("This unsubscribe link is not valid."), code="invalid")
+    channels = channels_for(found.user_id)
+    for kind in KINDS if found.kind == "all" else (found.kind,):
+        if channels[kind] == Channel.EMAIL:
+            set_channel(found.user_id, kind, Channel.IN_APP.value, now)
+    return found
+
+
+# --- reading -----------------------------------------------------------------------------------------------
+
+
+PAGE_SIZE = 30
+
+
+def page_of(user, page: int) -> tuple[list[Notification], bool]:
+    rows = list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc())
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    ))
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def _recount_unread(user_id: int) -> None:
+    unread = select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery()
+    accounts.set_unread(user_id, unread)
+
+
+def mark_read(user, notification_id: int, now: datetime) -> Notification:
+    row = db.session.get(Notification, notification_id)
+    if row is None or row.user_id != user.id:
+        raise ServiceError(_l("That notification is not yours."), code="not_found")
+    if row.read_at is None:
+        row.read_at = now
+        db.session.flush()
+        _recount_unread(user.id)
+    return row
+
+
+def mark_all_read(user, now: datetime) -> None:
+    db.session.execute(
+        update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    _recount_unread(user.id)
