@@ -4,16 +4,21 @@
 claimed (attempts + 1 and the next try pushed back, committed), then sent
 outside any transaction, then marked sent. A mail server that refuses or is
 down leaves the message pending for a later try, with exponential backoff,
-so nothing is lost; after MAX_ATTEMPTS it is marked dead and shown to admins.
-A crash between sending and marking can send a message twice (at least once
-is the guarantee an outbox over SMTP can give); the claim makes two
-schedulers never send the same message at once.
+so nothing is lost; once MAX_ATTEMPTS tries have failed and the last was a
+refusal it is marked dead and shown to admins (a server that cannot be
+reached is not the message's fault: it keeps waiting, however long the outage). A crash between sending and
+marking can send a message twice (at least once is the guarantee an outbox
+over SMTP can give); the claim makes two schedulers never send the same
+message at once: it holds the message for CLAIM_HOLD from the moment it is
+taken, longer than any one send can last, since the sweep runs outside the
+lease's transaction and another scheduler may sweep while it sends.
 """
 from __future__ import annotations
 
 import email.policy
 import logging
 import smtplib
+import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -25,14 +30,17 @@ from sqlalchemy import select, update
 from participation.core.db import write_transaction
 from participation.core.time import to_local
 from participation.extensions import db
-from participation.notifications.models import DigestSetting, Notification, OutboxMessage, OutboxStatus
+from participation.notifications.models import DigestSetting, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
 BATCH = 50
 SWEEP_BUDGET = 20.0  # seconds one run may spend sending before it leaves the rest to the next
-MAX_ATTEMPTS = 12  # about two days of retries with the backoff below
+MAX_ATTEMPTS = 12  # about 20 hours of tries with the backoff below
 BACKOFF_CAP = timedelta(hours=6)
+# How long a claimed message is left alone by other sweeps: longer than one send can take
+# (each SMTP step may wait MAIL_TIMEOUT). A failure sets the retry time itself (backoff).
+CLAIM_HOLD = timedelta(minutes=15)
 
 
 # Failures that say the server cannot be reached at all (as opposed to refusing one message).
@@ -102,12 +110,13 @@ def send(message: EmailMessage, name: str) -> None:
         _send_smtp(message)
 
 
-def _claim(row_id: int, attempts: int, now: datetime) -> bool:
-    """Take the message for this try (once, even with two schedulers), before sending."""
+def _claim(row_id: int, attempts: int, moment: datetime) -> bool:
+    """Take the message for this try (once, even with two schedulers), before sending; `moment` is
+    now, not the sweep's start, so the hold runs from when the message is taken."""
     return db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.attempts == attempts)
-        .values(attempts=attempts + 1, next_attempt_at=now + backoff(attempts + 1))
+        .values(attempts=attempts + 1, next_attempt_at=moment + CLAIM_HOLD)
         .execution_options(synchronize_session=False)
     ).rowcount == 1
 
@@ -116,12 +125,10 @@ def deliver_email_outbox(now: datetime) -> dict[str, int]:
     """The scheduler's sweep: send what is due, BATCH at a time, for up to SWEEP_BUDGET seconds
     (a backlog drains in one run; the rest waits for the next). Each message is its own
     transaction; the first unreachable-server failure ends the run."""
-    import time
-
     totals = {"sent": 0, "failed": 0}
     started = time.monotonic()
     while time.monotonic() - started < SWEEP_BUDGET:
-        result, more = _deliver_batch(now)
+        result, more = _deliver_batch(now, started)
         totals["sent"] += result["sent"]
         totals["failed"] += result["failed"]
         if not more:
@@ -129,7 +136,7 @@ def deliver_email_outbox(now: datetime) -> dict[str, int]:
     return totals
 
 
-def _deliver_batch(now: datetime) -> tuple[dict[str, int], bool]:
+def _deliver_batch(now: datetime, started: float) -> tuple[dict[str, int], bool]:
     """One batch; says whether another may be due (a full batch, and the server reachable)."""
     sent = failed = 0
     due = db.session.execute(
@@ -138,8 +145,11 @@ def _deliver_batch(now: datetime) -> tuple[dict[str, int], bool]:
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(BATCH)
     ).all()
     for row_id, attempts in due:
+        elapsed = time.monotonic() - started
+        if elapsed >= SWEEP_BUDGET:
+            return {"sent": sent, "failed": failed}, True  # the rest wait, unclaimed, for the next run
         with write_transaction():
-            claimed = _claim(row_id, attempts, now)
+            claimed = _claim(row_id, attempts, now + timedelta(seconds=elapsed))
             if claimed:
                 row = db.session.get(OutboxMessage, row_id)
                 message, name = build_message(row), file_name(row)
@@ -152,8 +162,8 @@ def _deliver_batch(now: datetime) -> tuple[dict[str, int], bool]:
             failed += 1
             log.warning("email %s not sent (try %s): %s", row_id, attempts + 1, exc)
             with write_transaction():
-                values = {"last_error": str(exc)[:500]}
-                if attempts + 1 >= MAX_ATTEMPTS:
+                values = {"last_error": str(exc)[:500], "next_attempt_at": now + backoff(attempts + 1)}
+                if attempts + 1 >= MAX_ATTEMPTS and not isinstance(exc, UNREACHABLE):
                     values["status"] = OutboxStatus.DEAD.value
                 db.session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
             if isinstance(exc, UNREACHABLE):
@@ -186,7 +196,7 @@ DIGEST_HOUR = 8  # Seoul time
 def send_daily_digests(now: datetime) -> int:
     """The scheduler's sweep: from 08:00 Seoul time, one email per person who chose the digest,
     with what waited since the last one. The outbox key names the day, so it is written once."""
-    from participation.notifications.services import queue_email
+    from participation.notifications.services import queue_email, take_digest_items
 
     local = to_local(now)
     if local.hour < DIGEST_HOUR:
@@ -200,19 +210,16 @@ def send_daily_digests(now: datetime) -> int:
     for user_id in people:
         with write_transaction():
             claimed = db.session.execute(
-                update(DigestSetting).where(DigestSetting.user_id == user_id)
+                update(DigestSetting).where(DigestSetting.user_id == user_id, DigestSetting.daily.is_(True))
                 .where((DigestSetting.last_sent_on.is_(None)) | (DigestSetting.last_sent_on != today))
                 .values(last_sent_on=today).execution_options(synchronize_session=False)
             ).rowcount == 1
             if not claimed:
                 continue
-            waiting = list(db.session.scalars(
-                select(Notification).where(Notification.user_id == user_id, Notification.digest_pending.is_(True)).order_by(Notification.id)
-            ))
-            if not waiting:
+            items = take_digest_items(user_id)
+            if not items:
                 continue
-            queue_email(user_id, "digest", f"digest:{user_id}:{today}", [(n.event, n.params, n.path) for n in waiting], now, digest=True)
-            db.session.execute(update(Notification).where(Notification.id.in_([n.id for n in waiting])).values(digest_pending=False))
+            queue_email(user_id, "digest", f"digest:{user_id}:{today}", items, now, digest=True)
             written += 1
     return written
 

@@ -53,6 +53,10 @@ TOLD_STATUSES = {"implemented", "withdrawn"}
 def _idea_status_changed(idea, from_status, to_status, now, actor=None, **_):
     if to_status not in TOLD_STATUSES or from_status == to_status:
         return
+    if from_status == "hidden":
+        return  # a moderator's restore (told as such), not news: the idea had this status before it was hidden
+    if to_status != "withdrawn" and idea.round.published_at is None:
+        return  # "implemented" is a result: the administration's until the outcome is published
     key = f"status:{idea.id}:{to_status}:{now.isoformat()}"
     params = {"title": idea.title, "status": to_status}
     about = _idea_subject(idea)
@@ -239,6 +243,7 @@ def _scorecard_published(campaign, now, members=(), **_):
 
 def _account_deleted(user, now, **_):
     notes.forget_follows(user.id, now)
+    notes.forget_emails(user.id)
 
 
 def connect() -> None:

@@ -16,7 +16,7 @@ from datetime import datetime
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -91,6 +91,12 @@ def forget_follows(user_id: int, now: datetime) -> None:
     )
 
 
+def forget_emails(user_id: int) -> None:
+    """A deleted account's emails go: those still waiting are never sent to the address the person
+    took away, and the outbox keeps no copy of it (nor of their name in the greeting)."""
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user_id).execution_options(synchronize_session=False))
+
+
 def followers(kind: str, subject_id: int) -> list[int]:
     return list(db.session.scalars(
         select(Follow.user_id).where(Follow.subject_kind == kind, Follow.subject_id == subject_id, Follow.active.is_(True))
@@ -126,25 +132,42 @@ def set_preferences(user, channels: dict[str, str], daily_digest: bool, now: dat
     setting = db.session.get(DigestSetting, user.id)
     if setting is None:
         db.session.add(DigestSetting(user_id=user.id, daily=daily_digest))
+    elif daily_digest:
+        setting.daily = True
     else:
-        if setting.daily and not daily_digest:
+        # The person's digest row first, then what waits for it: the order the digest sweep takes
+        # them in, so the two never deadlock (PostgreSQL), and only one request releases it.
+        turned_off = db.session.execute(
+            update(DigestSetting).where(DigestSetting.user_id == user.id, DigestSetting.daily.is_(True)).values(daily=False)
+        ).rowcount == 1
+        if turned_off:
             _release_digest(user.id, now)
-        setting.daily = daily_digest
 
 
 def _release_digest(user_id: int, now: datetime) -> None:
     """Turning the digest off sends what waited for it at once, as one email (of the kinds still
     emailed), so that nothing held for a digest that will no longer come is lost."""
-    waiting = list(db.session.scalars(
-        select(Notification).where(Notification.user_id == user_id, Notification.digest_pending.is_(True)).order_by(Notification.id)
-    ))
-    if not waiting:
-        return
-    channels = channels_for(user_id)
-    items = [(n.event, n.params, n.path) for n in waiting if channels.get(n.kind) == Channel.EMAIL]
+    items = take_digest_items(user_id)
     if items:
         queue_email(user_id, "digest", f"digest:{user_id}:{now.isoformat()}", items, now, digest=True)
-    db.session.execute(update(Notification).where(Notification.id.in_([n.id for n in waiting])).values(digest_pending=False))
+
+
+def take_digest_items(user_id: int) -> list[tuple[str, dict, str]]:
+    """What waits for the person's digest, taken once: one UPDATE … RETURNING claims the rows, so the
+    digest sweep and turning the digest off at the same moment never both email them (on PostgreSQL
+    the second waits for the first's row locks and then finds them taken). Only kinds the person
+    still takes by email are returned (a kind moved to the list only, or unsubscribed, is not mailed)."""
+    taken = db.session.execute(
+        update(Notification).where(Notification.user_id == user_id, Notification.digest_pending.is_(True))
+        .values(digest_pending=False)
+        .returning(Notification.id, Notification.kind, Notification.event, Notification.params, Notification.path)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not taken:
+        return []
+    channels = channels_for(user_id)
+    return [(event, params, path) for _id, kind, event, params, path in sorted(taken, key=lambda row: row[0])
+            if channels.get(kind) == Channel.EMAIL]
 
 
 def set_channel(user_id: int, kind: str, channel: str, now: datetime) -> None:
@@ -312,6 +335,13 @@ def page_of(user, page: int) -> tuple[list[Notification], bool]:
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
+def _lock_counter(user_id: int) -> None:
+    """Wait for (and hold) the person's row before counting. On PostgreSQL a count taken in the
+    statement that waits for a notification arriving meanwhile would use a snapshot from before
+    it committed, and write a count one short; the statements after this one see it."""
+    accounts.add_unread([user_id], 0)
+
+
 def _recount_unread(user_id: int) -> None:
     unread = select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery()
     accounts.set_unread(user_id, unread)
@@ -322,6 +352,7 @@ def mark_read(user, notification_id: int, now: datetime) -> Notification:
     if row is None or row.user_id != user.id:
         raise ServiceError(_l("That notification is not yours."), code="not_found")
     if row.read_at is None:
+        _lock_counter(user.id)
         row.read_at = now
         db.session.flush()
         _recount_unread(user.id)
@@ -329,6 +360,7 @@ def mark_read(user, notification_id: int, now: datetime) -> Notification:
 
 
 def mark_all_read(user, now: datetime) -> None:
+    _lock_counter(user.id)
     db.session.execute(
         update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=now)
         .execution_options(synchronize_session=False)
