@@ -28,11 +28,13 @@ def upgrade():
     sa.Column('key', sa.String(length=220), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('to_address', sa.String(length=254), nullable=False),
-    sa.Column('subject', sa.String(length=300), nullable=False),
-    sa.Column('text_body', sa.Text(), nullable=False),
-    sa.Column('html_body', sa.Text(), nullable=False),
-    sa.Column('unsubscribe_url', sa.String(length=500), nullable=False),
+    sa.Column('items', sa.JSON(), nullable=False),
+    sa.Column('digest', sa.Boolean(), nullable=False),
+    sa.Column('to_address', sa.String(length=254), nullable=True),
+    sa.Column('subject', sa.String(length=300), nullable=True),
+    sa.Column('text_body', sa.Text(), nullable=True),
+    sa.Column('html_body', sa.Text(), nullable=True),
+    sa.Column('unsubscribe_url', sa.String(length=500), nullable=True),
     sa.Column('status', sa.String(length=8), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
@@ -100,6 +102,7 @@ def upgrade():
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_user_unread', ['user_id', 'read_at', 'id'], unique=False)
+        batch_op.create_index('ix_notifications_user_list', ['user_id', 'id'], unique=False)
 
     with op.batch_alter_table('rounds', schema=None) as batch_op:
         batch_op.add_column(sa.Column('announced_phase', sa.String(length=16), nullable=True))
@@ -127,6 +130,7 @@ def downgrade():
         batch_op.drop_column('announced_phase')
 
     with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_user_list')
         batch_op.drop_index('ix_notifications_user_unread')
 
     op.drop_table('notifications')

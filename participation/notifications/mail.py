@@ -56,21 +56,46 @@ def backoff(attempts: int) -> timedelta:
 POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
+def ensure_written(row: OutboxMessage) -> bool:
+    """Write the email's words once, at its first delivery, in its person's language then (kept
+    on the row for the admin page and every retry). False if the account no longer exists."""
+    if row.subject is not None:
+        return True
+    from participation.notifications.services import write_email
+
+    written = write_email(row)
+    if written is None:
+        return False
+    row.to_address, row.subject, row.text_body = written.to_address, written.subject, written.text_body
+    row.html_body, row.unsubscribe_url = written.html_body, written.unsubscribe_url
+    db.session.flush()
+    return True
+
+
 def build_message(row: OutboxMessage) -> EmailMessage:
+    """The message to send (a row not yet written is written for it, without being saved)."""
+    if row.subject is None:
+        from participation.notifications.services import write_email
+
+        words = write_email(row)
+        if words is None:
+            raise LookupError(f"outbox row {row.id}: its account no longer exists")
+    else:
+        words = row
     message = EmailMessage(policy=POLICY)
-    message["Subject"] = row.subject
+    message["Subject"] = words.subject
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    message["To"] = row.to_address
+    message["To"] = words.to_address
     message["Date"] = format_datetime(row.created_at)
     # The same on every try, so that if a message is ever delivered twice (see above) mail
     # programs can tell it is one message.
     domain = (current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or "gongron.local").strip(">")
     message["Message-ID"] = f"<outbox-{row.id}@{domain}>"
     # RFC 2369 and RFC 8058: mail programs offer a one-click unsubscribe (a POST to this URL).
-    message["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
+    message["List-Unsubscribe"] = f"<{words.unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(row.text_body)
-    message.add_alternative(row.html_body, subtype="html")
+    message.set_content(words.text_body)
+    message.add_alternative(words.html_body, subtype="html")
     return message
 
 
@@ -152,7 +177,11 @@ def _deliver_batch(now: datetime, started: float) -> tuple[dict[str, int], bool]
             claimed = _claim(row_id, attempts, now + timedelta(seconds=elapsed))
             if claimed:
                 row = db.session.get(OutboxMessage, row_id)
-                message, name = build_message(row), file_name(row)
+                if not ensure_written(row):
+                    db.session.delete(row)  # the account is gone: nobody to write to
+                    claimed = False
+                else:
+                    message, name = build_message(row), file_name(row)
         if not claimed:
             continue
         # Sent outside any transaction: a slow or dead mail server holds no lock.

@@ -64,6 +64,7 @@ class Notification(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "key"),
         Index("ix_notifications_user_unread", "user_id", "read_at", "id"),
+        Index("ix_notifications_user_list", "user_id", "id"),  # the list, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,11 +125,15 @@ class OutboxMessage(db.Model):
     key: Mapped[str] = mapped_column(String(220))  # once per event and person (or per digest day)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    to_address: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
-    text_body: Mapped[str] = mapped_column(Text)
-    html_body: Mapped[str] = mapped_column(Text)
-    unsubscribe_url: Mapped[str] = mapped_column(String(500))
+    # What to say: (event, params, path) items, and whether it is a daily digest. Written out
+    # (the fields below) when delivered, in the person's language then.
+    items: Mapped[list] = mapped_column(JSON)
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    to_address: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    text_body: Mapped[str | None] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(8), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -213,10 +213,18 @@ def _channels(user_ids: list[int], kind: str) -> dict[int, str]:
     return {user_id: chosen.get(user_id, Channel.EMAIL.value) for user_id in user_ids}
 
 
+CHUNK = 500  # rows per INSERT (SQLite allows 32,766 parameters a statement)
+
+
 def notify(recipients: Iterable[int], event: str, key: str, about: Subject, params: dict, now: datetime, *, skip: Iterable[int] = ()) -> int:
     """Tell each recipient of one event, once (UNIQUE user and key), by the channel they chose.
     Returns how many were told. `skip` holds people who caused the event themselves; deleted
-    accounts are never told. Preferences and digests are read for everyone at once."""
+    accounts are never told.
+
+    A fixed number of statements whatever the number of recipients (rows go in chunks): an
+    answer to an idea with thousands of followers must not hold its transaction for long.
+    Emails are queued as outbox rows naming what to say; they are written out, in the
+    person's language, when delivered."""
     spec = EVENTS[event]
     kind = spec.kind.value
     wanted = sorted(set(recipients) - set(skip) - {None})
@@ -225,48 +233,70 @@ def notify(recipients: Iterable[int], event: str, key: str, about: Subject, para
     active = set(accounts.active_ids(wanted))
     channels = _channels(wanted, kind)
     digests = set(db.session.scalars(select(DigestSetting.user_id).where(DigestSetting.daily.is_(True), DigestSetting.user_id.in_(wanted))))
-    told = []
+    rows, email_now = [], set()
     for user_id in wanted:
         channel = channels[user_id]
         if user_id not in active or channel == Channel.OFF:
             continue
-        email_now = channel == Channel.EMAIL and user_id not in digests
-        values = {"user_id": user_id, "kind": kind, "event": event, "key": key, "subject_kind": about.kind, "subject_id": about.id,
-                  "path": about.path, "params": params, "created_at": now, "digest_pending": channel == Channel.EMAIL and not email_now}
-        inserted = db.session.execute(
-            _insert(Notification).values(**values).on_conflict_do_nothing(index_elements=["user_id", "key"]).returning(Notification.id)
-        ).scalar()
-        if inserted is None:
-            continue  # told before: a signal or a job ran again
-        told.append(user_id)
-        if email_now:
-            queue_email(user_id, kind, f"n:{inserted}", [(event, params, about.path)], now)
-    accounts.add_unread(told, 1)
+        by_email = channel == Channel.EMAIL
+        if by_email and user_id not in digests:
+            email_now.add(user_id)
+        rows.append({"user_id": user_id, "kind": kind, "event": event, "key": key, "subject_kind": about.kind, "subject_id": about.id,
+                     "path": about.path, "params": params, "created_at": now, "digest_pending": by_email and user_id not in email_now})
+    told: list[tuple[int, int]] = []
+    for offset in range(0, len(rows), CHUNK):
+        stmt = _insert(Notification).values(rows[offset:offset + CHUNK]).on_conflict_do_nothing(index_elements=["user_id", "key"])
+        # Rows already there (told before: a signal or a job ran again) are not returned.
+        told += db.session.execute(stmt.returning(Notification.id, Notification.user_id)).all()
+    queue_emails([(user_id, kind, f"n:{notification_id}", [(event, params, about.path)], False)
+                  for notification_id, user_id in told if user_id in email_now], now)
+    accounts.add_unread(sorted(user_id for _id, user_id in told), 1)
     return len(told)
 
 
+def queue_emails(emails: list[tuple[int, str, str, list, bool]], now: datetime) -> None:
+    """Queue emails as outbox rows: (user id, kind, key, items, digest) each, items being
+    (event, params, path). The words are written when the message is delivered."""
+    rows = [{"key": key, "user_id": user_id, "kind": kind, "items": [list(item) for item in items], "digest": digest,
+             "status": OutboxStatus.PENDING.value, "attempts": 0, "next_attempt_at": now, "created_at": now}
+            for user_id, kind, key, items, digest in emails]
+    for offset in range(0, len(rows), CHUNK):
+        db.session.execute(_insert(OutboxMessage).values(rows[offset:offset + CHUNK]).on_conflict_do_nothing(index_elements=["key"]))
+
+
 def queue_email(user_id: int, kind: str, key: str, items: list[tuple[str, dict, str]], now: datetime, *, digest: bool = False) -> None:
-    """Write the email now, in the person's language, into the outbox (delivered later)."""
-    user = accounts.recipient(user_id)
+    queue_emails([(user_id, kind, key, items, digest)], now)
+
+
+@dataclass(frozen=True)
+class Written:
+    to_address: str
+    subject: str
+    text_body: str
+    html_body: str
+    unsubscribe_url: str
+
+
+def write_email(row: OutboxMessage) -> Written | None:
+    """The email for an outbox row, in its person's language now; None if the account is gone."""
+    user = accounts.recipient(row.user_id) if row.user_id is not None else None
     if user is None or not user.active:
-        return
+        return None
     base = current_app.config["PUBLIC_URL"].rstrip("/")
+    items = [tuple(item) for item in row.items or []]
     # A digest mixes kinds: its link turns email off for all of them.
-    unsubscribe = base + _path("notifications.unsubscribe", token=unsubscribe_token(user_id, "all" if digest else kind))
+    unsubscribe = base + _path("notifications.unsubscribe", token=unsubscribe_token(row.user_id, "all" if row.digest else row.kind))
     with force_locale(user.locale or "ko"):
         lines = [(text_of(event, params), base + path) for event, params, path in items]
-        if digest:
+        if row.digest:
             subject_line = str(_l("Gongron: your daily summary (%(count)d)", count=len(items)))
         else:
-            subject_line = str(_l("Gongron: %(subject)s", subject=subject_of(items[0][0])))
+            subject_line = str(_l("Gongron: %(subject)s", subject=subject_of(items[0][0]) if items else ""))
         context = {"lines": lines, "name": user.display_name, "unsubscribe": unsubscribe, "settings": base + _path("notifications.preferences"),
-                   "digest": digest, "kind": kind}
+                   "digest": row.digest, "kind": row.kind}
         text = _path_of(lambda: render_template("emails/notifications/message.txt", **context))
         html = _path_of(lambda: render_template("emails/notifications/message.html", **context))
-    values = {"key": key, "user_id": user_id, "kind": kind, "to_address": user.email, "subject": subject_line[:300], "text_body": text,
-              "html_body": html, "unsubscribe_url": unsubscribe, "status": OutboxStatus.PENDING.value, "attempts": 0,
-              "next_attempt_at": now, "created_at": now}
-    db.session.execute(_insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"]))
+    return Written(user.email, subject_line[:300], text, html, unsubscribe)
 
 
 # --- unsubscribing ---------------------------------------------------------------------------------------

@@ -66,3 +66,14 @@ def resend(signal, sender, **kwargs) -> None:
     """Send a signal again, in a write transaction, as a rerun job or a retried request would."""
     with write_transaction():
         signal.send(sender, **kwargs)
+
+
+def written(row: OutboxMessage) -> OutboxMessage:
+    """The outbox row with its words written, as its first delivery writes them."""
+    from participation.notifications import mail
+
+    if row.subject is None:
+        with write_transaction():
+            mail.ensure_written(db.session.get(OutboxMessage, row.id))
+        db.session.expire_all()
+    return db.session.get(OutboxMessage, row.id)

@@ -76,3 +76,18 @@ def test_a_backlog_larger_than_a_batch_drains_in_one_sweep(app_ctx, monkeypatch)
             notes.queue_email(person.id, "followed", f"backlog:{person.id}", [("outcome_published", {"round": "회차"}, "/rounds/1")], now())
     assert mail.deliver_email_outbox(now()) == {"sent": 7, "failed": 0}
     assert {row.status for row in db.session.scalars(db.select(OutboxMessage))} == {"sent"}
+
+
+def test_telling_many_people_costs_a_fixed_number_of_statements(app_ctx, count_queries):
+    """An answer to an idea with thousands of followers must not hold its transaction for long:
+    notify() costs the same statements for 5 people as for 60 (rows go in chunks)."""
+    counts = {}
+    for size in (5, 60):
+        people = [make_user().id for _ in range(size)]
+        about = notes.Subject("idea", 1, "/ideas/1")
+        with write_transaction():
+            with count_queries() as statements:
+                told = notes.notify(people, "answered", f"many:{size}", about, {"title": "그늘막", "decision": "accepted"}, now())
+        assert told == size
+        counts[size] = len(statements)
+    assert counts[5] == counts[60], counts

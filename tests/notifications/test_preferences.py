@@ -15,7 +15,7 @@ from participation.notifications import mail
 from participation.notifications import services as notes
 from participation.notifications.models import KINDS, DigestSetting, Notification, OutboxMessage
 from tests.factories import make_user
-from tests.notifications.helpers import rendered, told, unread_counter
+from tests.notifications.helpers import rendered, told, unread_counter, written
 
 SEVEN_FIFTY_NINE = from_local(datetime(2031, 3, 14, 7, 59))  # Seoul time
 EIGHT = from_local(datetime(2031, 3, 14, 8, 0))
@@ -31,8 +31,10 @@ def tell(user, n: int = 1, *, event: str = "commented", at: datetime | None = No
 
 
 def outbox_of(user) -> list[OutboxMessage]:
+    """The person's outbox rows, with their words written (as their delivery writes them)."""
     db.session.expire_all()
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user.id).order_by(OutboxMessage.id)))
+    rows = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user.id).order_by(OutboxMessage.id)))
+    return [written(row) for row in rows]
 
 
 def choose(user, kind: str, channel: str) -> None:

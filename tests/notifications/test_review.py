@@ -19,7 +19,7 @@ from participation.notifications import services as notes
 from participation.notifications.models import OutboxMessage
 from tests.deliberation.helpers import flag, open_item_for
 from tests.factories import PASSWORD, make_user
-from tests.notifications.helpers import events_of, told, unread_counter, unread_rows
+from tests.notifications.helpers import events_of, told, unread_counter, unread_rows, written
 from tests.responses.helpers import answer, closed_round, official_of, progress, publish_round
 
 # --- leaks: nothing is told before it is public ------------------------------------------------------
@@ -84,7 +84,7 @@ def _tell(user, n: int, event: str = "commented") -> None:
 
 def _outbox_of(user) -> list[OutboxMessage]:
     db.session.expire_all()
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user.id).order_by(OutboxMessage.id)))
+    return [written(row) for row in db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user.id).order_by(OutboxMessage.id))]
 
 
 def _digest_user():
@@ -170,7 +170,7 @@ def test_turning_the_digest_off_while_it_is_written_sends_each_item_once(app, fi
         notes.queue_email = original
     assert errors == []
     with app.app_context():
-        rows = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user_id)))
+        rows = [written(row) for row in db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user_id))]
         assert len(rows) == 1, [row.key for row in rows]
         assert "/ideas/2001" in rows[0].text_body and "/ideas/2002" in rows[0].text_body
 

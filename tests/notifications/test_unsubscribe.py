@@ -18,6 +18,7 @@ from participation.notifications import mail
 from participation.notifications import services as notes
 from participation.notifications.models import KINDS, OutboxMessage, UsedUnsubscribeToken
 from tests.factories import make_user
+from tests.notifications.helpers import written
 
 EVERY_EMAIL = {kind: "email" for kind in KINDS}
 
@@ -159,7 +160,7 @@ def test_the_email_carries_one_click_unsubscribe_headers_and_the_link_in_both_pa
     about = notes.Subject("idea", 7, "/ideas/7")
     with write_transaction():
         notes.notify([user.id], "answered", "test:answered", about, {"title": "그늘막", "decision": "accepted"}, now())
-    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == user.id))
+    row = written(db.session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == user.id)))
     message = mail.build_message(row)
     url = row.unsubscribe_url
     assert url.startswith(current_app.config["PUBLIC_URL"].rstrip("/") + "/unsubscribe/")
