@@ -131,7 +131,8 @@ class ProductionConfig(Config):
     @classmethod
     def from_environment(cls) -> dict:
         """Read secrets at start-up and refuse to start without them."""
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        # PUBLIC_URL: every link in an email (unsubscribe included) starts with it.
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_URL") if not os.environ.get(name)]
         if missing:
             raise RuntimeError(
                 "Production configuration needs these environment variables: " + ", ".join(missing)
@@ -141,6 +142,7 @@ class ProductionConfig(Config):
         redis_url = os.environ.get("REDIS_URL")
         return {
             "SECRET_KEY": os.environ["SECRET_KEY"],
+            "PUBLIC_URL": os.environ["PUBLIC_URL"],
             "SQLALCHEMY_DATABASE_URI": normalise_database_url(os.environ["DATABASE_URL"]),
             "REDIS_URL": redis_url,
             "RATELIMIT_STORAGE_URI": redis_url or "memory://",

@@ -83,6 +83,7 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
         "GONGRON_BENCH": "1",
         "SECRET_KEY": secrets.token_hex(32),
         "DATABASE_URL": url,
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "UPLOAD_FOLDER": str(RESULTS / "tmp" / "uploads"),
     }
     env.pop("REDIS_URL", None)

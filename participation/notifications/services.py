@@ -171,12 +171,10 @@ def take_digest_items(user_id: int) -> list[tuple[str, dict, str]]:
 
 
 def set_channel(user_id: int, kind: str, channel: str, now: datetime) -> None:
-    row = db.session.get(Preference, (user_id, kind))
-    if row is None:
-        db.session.add(Preference(user_id=user_id, kind=kind, channel=channel, updated_at=now))
-    else:
-        row.channel, row.updated_at = channel, now
-    db.session.flush()
+    """One statement (INSERT ... ON CONFLICT DO UPDATE), so two saves at once both succeed."""
+    stmt = _insert(Preference).values(user_id=user_id, kind=kind, channel=channel, updated_at=now)
+    db.session.execute(stmt.on_conflict_do_update(index_elements=["user_id", "kind"], set_={"channel": channel, "updated_at": now}))
+    db.session.expire_all()
 
 
 # --- notifying -----------------------------------------------------------------------------------------

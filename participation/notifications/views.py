@@ -84,10 +84,13 @@ def follow(kind: str, subject_id: int):
     require(can_follow(current_user))
     if not _subject_exists(kind, subject_id):
         abort(404)
-    following = services.is_following(current_user, kind, subject_id)
-    change = services.unfollow if following else services.follow
+    # The form says which it meant, so a double click or a stale page never flips it back.
+    wanted = request.form.get("action")
+    if wanted not in ("follow", "unfollow"):
+        wanted = "unfollow" if services.is_following(current_user, kind, subject_id) else "follow"
+    change = services.unfollow if wanted == "unfollow" else services.follow
     if perform_and_flash(lambda: change(current_user, kind, subject_id, now())):
-        if following:
+        if wanted == "unfollow":
             flash(_("You no longer follow this. You can follow it again at any time."), "success")
         else:
             flash(_("You follow this now: you will be told of its news, as your notification settings say."), "success")

@@ -38,7 +38,8 @@ SWEEPS: list[Sweep] = [
         interval=timedelta(minutes=15),
         deadlines=responses.upcoming_deadlines,
     ),
-    Sweep("send_daily_digests", mail.send_daily_digests, interval=timedelta(minutes=15), deadlines=mail.digest_moments),
+    Sweep("send_daily_digests", mail.send_daily_digests, interval=timedelta(minutes=15), deadlines=mail.digest_moments,
+          own_transactions=True),
     # Last, so what the sweeps above told people goes out in the same pass.
     Sweep("deliver_email_outbox", mail.deliver_email_outbox, interval=timedelta(seconds=30), deadlines=mail.upcoming_deliveries,
           own_transactions=True),

@@ -15,10 +15,11 @@ def test_development_uses_a_sqlite_file_under_instance():
         assert "/instance/" in DevelopmentConfig.SQLALCHEMY_DATABASE_URI
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "PUBLIC_URL"])
 def test_production_refuses_to_start_without_secrets(monkeypatch, missing):
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/gongron")
+    monkeypatch.setenv("PUBLIC_URL", "https://participate.city.go.kr")
     monkeypatch.delenv(missing)
     with pytest.raises(RuntimeError, match=missing):
         create_app(ProductionConfig)
@@ -26,6 +27,7 @@ def test_production_refuses_to_start_without_secrets(monkeypatch, missing):
 
 def test_production_refuses_a_short_secret_key(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "short")
+    monkeypatch.setenv("PUBLIC_URL", "https://participate.city.go.kr")
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/gongron")
     with pytest.raises(RuntimeError, match="32 characters"):
         create_app(ProductionConfig)
@@ -35,7 +37,9 @@ def test_production_reads_database_and_redis_from_the_environment(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db/gongron")
     monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+    monkeypatch.setenv("PUBLIC_URL", "https://participate.city.go.kr")
     app = create_app(ProductionConfig)
+    assert app.config["PUBLIC_URL"] == "https://participate.city.go.kr"
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/gongron"
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
     assert app.config["SECRET_KEY"] == "s" * 40

@@ -76,6 +76,7 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, app_ctx):
 def test_production_cookies_are_secure_and_hsts_is_sent(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("PUBLIC_URL", "https://participate.city.go.kr")
     app = create_app(ProductionConfig)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     response = app.test_client().get("/privacy")

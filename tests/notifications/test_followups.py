@@ -91,3 +91,15 @@ def test_telling_many_people_costs_a_fixed_number_of_statements(app_ctx, count_q
         assert told == size
         counts[size] = len(statements)
     assert counts[5] == counts[60], counts
+
+
+def test_a_double_clicked_follow_button_still_follows(client, app_ctx):
+    round_, [idea], _voters = voting_round(votes=(1,))
+    person = make_user()
+    client.login(person.email)
+    for _click in range(2):  # the second click comes from the same, stale page
+        client.post_form(f"/follow/idea/{idea.id}", {"action": "follow", "next": f"/ideas/{idea.id}"}, token_from=f"/ideas/{idea.id}")
+    assert notes.is_following(person, "idea", idea.id)
+    for _click in range(2):
+        client.post_form(f"/follow/idea/{idea.id}", {"action": "unfollow", "next": f"/ideas/{idea.id}"}, token_from=f"/ideas/{idea.id}")
+    assert not notes.is_following(person, "idea", idea.id)
