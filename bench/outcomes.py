@@ -16,10 +16,8 @@ A measurement, not a test: it asserts nothing about speed.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,8 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.run import RESULTS, prepare_database  # noqa: E402
-from bench.threads import _measure  # noqa: E402
+from bench.common import bench_app, measure, print_page, statement_counter, write_report  # noqa: E402
 
 IDEAS = 2_000
 RESIDENTS = 10_000
@@ -95,24 +92,14 @@ def _build(app, ideas: int, residents: int, votes: int):
 
 
 def bench_engine(engine: str, repeats: int, ideas: int, residents: int, votes: int) -> dict:
-    from contextlib import contextmanager
 
-    from flask_migrate import upgrade
-    from sqlalchemy import event
 
-    from participation import create_app
     from participation.core.db import write_transaction
     from participation.core.time import now
     from participation.extensions import db
     from participation.outcomes import services
-    from tests.conftest import Client
 
-    workdir = Path(tempfile.mkdtemp(prefix="gongron-outcomes-"))
-    url = prepare_database(engine, workdir)
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(workdir / "uploads")})
-    app.test_client_class = Client
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
+    app = bench_app(engine, "outcomes")
     round_id, admin_email, cast = _build(app, ideas, residents, votes)
 
     with app.app_context():
@@ -129,29 +116,15 @@ def bench_engine(engine: str, repeats: int, ideas: int, residents: int, votes: i
     print(f"  {engine:8} close: {ideas:,} ideas, {cast:,} votes, {selected} selected   {close_ms:8.1f} ms   "
           f"(second close: {'nothing to do' if again is None else 'CLOSED AGAIN'}, {again_ms:.1f} ms)", flush=True)
 
-    @contextmanager
-    def count_statements():
-        found = []
-        with app.app_context():
-            engine_ = db.engine
-
-        def record(conn, cursor, statement, *args):
-            found.append(statement)
-
-        event.listen(engine_, "before_cursor_execute", record)
-        try:
-            yield found
-        finally:
-            event.remove(engine_, "before_cursor_execute", record)
+    count_statements = statement_counter(app)
 
     visitor = app.test_client()
     admin = app.test_client()
     admin.login(admin_email)
     results = {"close_ms": round(close_ms, 1), "ideas": ideas, "votes": cast, "selected": selected}
     for key, client, path in (("outcome/visitor", visitor, f"/rounds/{round_id}/outcome"), ("inbox/admin", admin, "/responses/inbox")):
-        results[key] = _measure(client, path, count_statements, repeats)
-        print(f"  {engine:8} {key:18} p50 {results[key]['p50_ms']:7.1f} ms   p95 {results[key]['p95_ms']:7.1f} ms   "
-              f"{results[key]['statements']:3d} statements   {results[key]['bytes'] // 1024} KiB", flush=True)
+        results[key] = measure(client, path, count_statements, repeats)
+        print_page(engine, key, results[key])
     with app.app_context():
         db.engine.dispose()
     return results
@@ -170,10 +143,7 @@ def main() -> int:
     report = {"engines": {}}
     for engine in engines:
         report["engines"][engine] = bench_engine(engine, args.repeats, args.ideas, args.residents, args.votes)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"outcomes-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(json.dumps(report, indent=2))
-    print(f"written to {out.relative_to(ROOT)}")
+    write_report("outcomes", report)
     return 0
 
 

@@ -17,10 +17,8 @@ A measurement, not a test: it asserts nothing about speed.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,8 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.run import RESULTS, prepare_database  # noqa: E402
-from bench.threads import _measure  # noqa: E402
+from bench.common import bench_app, measure, print_page, statement_counter, write_report  # noqa: E402
 
 MEMBERS = 1_000  # the largest panel allowed
 SUBMITTED = 950
@@ -102,23 +99,13 @@ def _build(app, members: int, submitted: int, criteria: int):
 
 
 def bench_engine(engine: str, repeats: int, members: int, submitted: int, criteria: int) -> dict:
-    from contextlib import contextmanager
 
-    from flask_migrate import upgrade
-    from sqlalchemy import event
 
-    from participation import create_app
     from participation.core.db import write_transaction
     from participation.extensions import db
     from participation.panels import services
-    from tests.conftest import Client
 
-    workdir = Path(tempfile.mkdtemp(prefix="gongron-panels-"))
-    url = prepare_database(engine, workdir)
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(workdir / "uploads")})
-    app.test_client_class = Client
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
+    app = bench_app(engine, "panels")
     campaign_id, admin_email, closes_at = _build(app, members, submitted, criteria)
 
     with app.app_context():
@@ -136,28 +123,14 @@ def bench_engine(engine: str, repeats: int, members: int, submitted: int, criter
           f"(alpha {alpha:.3f}, overall {overall:.2f}; second close: {'nothing to do' if again is None else 'CLOSED AGAIN'}, "
           f"{again_ms:.1f} ms)", flush=True)
 
-    @contextmanager
-    def count_statements():
-        found = []
-        with app.app_context():
-            engine_ = db.engine
-
-        def record(conn, cursor, statement, *args):
-            found.append(statement)
-
-        event.listen(engine_, "before_cursor_execute", record)
-        try:
-            yield found
-        finally:
-            event.remove(engine_, "before_cursor_execute", record)
+    count_statements = statement_counter(app)
 
     admin = app.test_client()
     admin.login(admin_email)
     results = {"close_ms": round(close_ms, 1), "members": members, "evaluations": counted, "criteria": criteria}
     for key, path in (("scorecard/admin", f"/campaigns/{campaign_id}/scorecard"), ("scores.csv/admin", f"/campaigns/{campaign_id}/scores.csv")):
-        results[key] = _measure(admin, path, count_statements, repeats)
-        print(f"  {engine:8} {key:18} p50 {results[key]['p50_ms']:7.1f} ms   p95 {results[key]['p95_ms']:7.1f} ms   "
-              f"{results[key]['statements']:3d} statements   {results[key]['bytes'] // 1024} KiB", flush=True)
+        results[key] = measure(admin, path, count_statements, repeats)
+        print_page(engine, key, results[key])
     with app.app_context():
         db.engine.dispose()
     return results
@@ -176,10 +149,7 @@ def main() -> int:
     report = {"engines": {}}
     for engine in engines:
         report["engines"][engine] = bench_engine(engine, args.repeats, args.members, args.submitted, args.criteria)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"panels-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(json.dumps(report, indent=2))
-    print(f"written to {out.relative_to(ROOT)}")
+    write_report("panels", report)
     return 0
 
 

@@ -11,19 +11,15 @@ number of SQL statements per page. A measurement, not a test: it asserts nothing
 from __future__ import annotations
 
 import argparse
-import json
 import random
-import statistics
 import sys
-import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.run import RESULTS, prepare_database  # noqa: E402
+from bench.common import bench_app, measure, statement_counter, write_report  # noqa: E402
 
 COMMENTS = 5_000
 TOP_LEVEL = 1_000
@@ -73,56 +69,16 @@ def _build(app, comments: int, top_level: int):
         return idea.id, reader.email
 
 
-def _measure(client, path: str, count_statements, repeats: int) -> dict:
-    client.get(path)  # warm the template cache
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.status_code
-    with count_statements() as statements:
-        client.get(path)
-    return {
-        "p50_ms": round(statistics.median(times), 1),
-        "p95_ms": round(sorted(times)[int(0.95 * (len(times) - 1))], 1),
-        "statements": len(statements),
-        "bytes": len(response.get_data()),
-    }
-
 
 def bench_engine(engine: str, repeats: int, comments: int, top_level: int) -> dict:
-    from contextlib import contextmanager
 
-    from flask_migrate import upgrade
-    from sqlalchemy import event
 
-    from participation import create_app
     from participation.extensions import db
-    from tests.conftest import Client
 
-    workdir = Path(tempfile.mkdtemp(prefix="gongron-threads-"))
-    url = prepare_database(engine, workdir)
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(workdir / "uploads")})
-    app.test_client_class = Client
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
+    app = bench_app(engine, "threads")
     idea_id, email = _build(app, comments, top_level)
 
-    @contextmanager
-    def count_statements():
-        found = []
-        with app.app_context():
-            engine_ = db.engine
-
-        def record(conn, cursor, statement, *args):
-            found.append(statement)
-
-        event.listen(engine_, "before_cursor_execute", record)
-        try:
-            yield found
-        finally:
-            event.remove(engine_, "before_cursor_execute", record)
+    count_statements = statement_counter(app)
 
     visitor = app.test_client()
     resident = app.test_client()
@@ -133,7 +89,7 @@ def bench_engine(engine: str, repeats: int, comments: int, top_level: int) -> di
         for sort in ("oldest", "newest", "best"):
             for page in (1, last):
                 key = f"{who}/{sort}/page{page}"
-                results[key] = _measure(client, f"/ideas/{idea_id}?sort={sort}&page={page}", count_statements, repeats)
+                results[key] = measure(client, f"/ideas/{idea_id}?sort={sort}&page={page}", count_statements, repeats)
                 print(f"  {engine:8} {key:28} p50 {results[key]['p50_ms']:7.1f} ms   p95 {results[key]['p95_ms']:7.1f} ms   "
                       f"{results[key]['statements']:3d} statements   {results[key]['bytes'] // 1024} KiB", flush=True)
     with app.app_context():
@@ -153,10 +109,7 @@ def main() -> int:
     report = {"comments": args.comments, "engines": {}}
     for engine in engines:
         report["engines"][engine] = bench_engine(engine, args.repeats, args.comments, min(TOP_LEVEL, args.comments))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"threads-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(json.dumps(report, indent=2))
-    print(f"written to {out.relative_to(ROOT)}")
+    write_report("threads", report)
     return 0
 
 
