@@ -62,10 +62,15 @@ class Config:
     # several app nodes share the counters.
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Several sites (or a test) may share one Redis; each counts under its own prefix.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "gongron")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     LOGIN_LIMIT_PER_IP = "20 per 5 minutes"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    # A browser that has signed in to the account before counts here instead (accounts/devices.py).
+    LOGIN_LIMIT_PER_DEVICE = "5 per 15 minutes"
+    DEVICE_COOKIE_DAYS = 365
     REGISTER_LIMIT_PER_IP = "10 per hour"
     # Submitting and editing ideas (each may carry three photos to decode).
     IDEA_POST_LIMIT = "30 per hour"
