@@ -63,18 +63,23 @@ def device_vouching_for(user: User | None, now: datetime) -> str | None:
         return None
     issued = data["a"].get(str(user.id))
     # The cookie is re-signed whenever any of its accounts signs in; each account's entry ages on its own.
-    if not isinstance(issued, int) or issued < now.timestamp() - _max_age():
+    if not isinstance(issued, int) or issued < _millis(now) - _max_age() * 1000:
         return None
-    if user.password_changed_at is not None and issued < int(as_utc(user.password_changed_at).timestamp()):
+    if user.password_changed_at is not None and issued < _millis(as_utc(user.password_changed_at)):
         return None
     return data["d"]
 
 
+def _millis(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
 def remember_device(response, user: User, now: datetime):
-    """After a successful sign-in: (re)issue the cookie, adding `user` to the accounts it vouches for."""
+    """After a successful sign-in (or a password change, which would otherwise un-trust this very
+    browser): (re)issue the cookie, adding `user` to the accounts it vouches for."""
     data = _read() or {"d": secrets.token_urlsafe(16), "a": {}}
     accounts = {k: v for k, v in data["a"].items() if k != str(user.id) and isinstance(v, int)}
-    accounts[str(user.id)] = int(now.timestamp())
+    accounts[str(user.id)] = _millis(now)
     kept = sorted(accounts.items(), key=lambda item: item[1])[-MAX_ACCOUNTS:]
     config = current_app.config
     response.set_cookie(

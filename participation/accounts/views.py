@@ -51,7 +51,9 @@ def _login_account_key() -> str:
 def _known_device() -> str | None:
     """The id of this browser if it has signed in to the typed account before (see accounts.devices)."""
     if "login_device" not in g:
-        g.login_device = devices.device_vouching_for(services.find_user_by_email(request.form.get("email", "")), now())
+        email = request.form.get("email", "")
+        user = services.find_user_by_email(email) if len(email) <= 254 else None
+        g.login_device = devices.device_vouching_for(user, now())
     return g.login_device
 
 
@@ -196,7 +198,7 @@ def change_password():
         )
         if done:
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
-            return redirect(url_for("accounts.account"))
+            return devices.remember_device(redirect(url_for("accounts.account")), current_user, now())
     return render_template("accounts/password.html", form=form), form_status(form)
 
 

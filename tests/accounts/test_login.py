@@ -255,15 +255,21 @@ def test_an_edited_device_cookie_vouches_for_nobody(client, make_client, app_ctx
         assert forged.post_form("/login", {"email": owner.email, "password": PASSWORD}).status_code == 429
 
 
-def test_a_password_change_stops_older_device_cookies_vouching(client, make_client, app_ctx):
+def test_a_password_change_keeps_only_the_browser_it_was_made_on_trusted(client, make_client, app_ctx):
     owner = make_user(email="owner@example.kr")
     other_device = make_client()
     other_device.login(owner.email)
     other_device.logout()
-    owner.password_changed_at = now() + timedelta(seconds=2)
-    db.session.commit()
+    client.login(owner.email)
+    new_password = "a-fresh-river-lantern-42"
+    changed = client.post_form("/account/password", {"current_password": PASSWORD, "new_password": new_password})
+    assert changed.status_code == 302
+    client.logout()
     _attack(make_client(), owner.email)
-    assert other_device.post_form("/login", {"email": owner.email, "password": PASSWORD}).status_code == 429
+    # A device that signed in with the old password (perhaps a thief's) no longer skips the lockout...
+    assert other_device.post_form("/login", {"email": owner.email, "password": new_password}).status_code == 429
+    # ...and the browser where the password was changed still does.
+    assert client.login(owner.email, new_password).location == "/account"
 
 
 def test_the_device_cookie_is_http_only_and_long_lived(client, app, app_ctx):
