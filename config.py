@@ -58,14 +58,19 @@ class Config:
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
 
-    # Rate limits. In-memory by default; Redis when REDIS_URL is set, so that
-    # several app nodes share the counters.
+    # Rate limits. In-memory in development (one process); Redis when REDIS_URL is set, so that
+    # every gunicorn worker and every app node shares the counters. Production requires it.
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Several sites (or a test) may share one Redis; each counts under its own prefix.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "gongron")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     LOGIN_LIMIT_PER_IP = "20 per 5 minutes"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    # A browser that has signed in to the account before counts here instead (accounts/devices.py).
+    LOGIN_LIMIT_PER_DEVICE = "5 per 15 minutes"
+    DEVICE_COOKIE_DAYS = 365
     REGISTER_LIMIT_PER_IP = "10 per hour"
     # Submitting and editing ideas (each may carry three photos to decode).
     IDEA_POST_LIMIT = "30 per hour"
@@ -132,20 +137,29 @@ class ProductionConfig(Config):
     def from_environment(cls) -> dict:
         """Read secrets at start-up and refuse to start without them."""
         # PUBLIC_URL: every link in an email (unsubscribe included) starts with it.
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_URL") if not os.environ.get(name)]
+        # REDIS_URL: in memory, each gunicorn worker would keep its own sign-in counters, and
+        # `-w 4` would allow four times the failed sign-ins the limits promise.
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_URL", "REDIS_URL") if not os.environ.get(name)]
         if missing:
             raise RuntimeError(
                 "Production configuration needs these environment variables: " + ", ".join(missing)
+                + (
+                    ". REDIS_URL (redis://host:6379/0) holds the rate-limit counters that every worker and node shares."
+                    if "REDIS_URL" in missing
+                    else ""
+                )
             )
         if len(os.environ["SECRET_KEY"]) < 32:
             raise RuntimeError("SECRET_KEY must be at least 32 characters in production.")
-        redis_url = os.environ.get("REDIS_URL")
+        redis_url = os.environ["REDIS_URL"]
+        if not redis_url.startswith(("redis://", "rediss://", "redis+unix://", "redis+sentinel://", "redis+cluster://")):
+            raise RuntimeError(f"REDIS_URL must be a redis:// (or rediss://) address, not {redis_url.split(':', 1)[0]}:…")
         return {
             "SECRET_KEY": os.environ["SECRET_KEY"],
             "PUBLIC_URL": os.environ["PUBLIC_URL"],
             "SQLALCHEMY_DATABASE_URI": normalise_database_url(os.environ["DATABASE_URL"]),
             "REDIS_URL": redis_url,
-            "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+            "RATELIMIT_STORAGE_URI": redis_url,
         }
 
 

@@ -1,12 +1,12 @@
 """Registration, sign-in, the account pages and the language switch."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from participation.accounts import permissions, services
+from participation.accounts import devices, permissions, services
 from participation.accounts.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -48,9 +48,24 @@ def _login_account_key() -> str:
         return "login-account:" + raw.strip().lower()[:254]
 
 
-def _failed(response) -> bool:
-    # Only failed attempts count against the limits; a successful sign-in redirects.
-    return response.status_code != 302
+def _known_device() -> str | None:
+    """The id of this browser if it has signed in to the typed account before (see accounts.devices)."""
+    if "login_device" not in g:
+        email = request.form.get("email", "")
+        user = services.find_user_by_email(email) if len(email) <= 254 else None
+        g.login_device = devices.device_vouching_for(user, now())
+    return g.login_device
+
+
+def _login_device_key() -> str:
+    return "login-device:" + (_known_device() or "")
+
+
+def _password_was_wrong(response) -> bool:
+    # Only an attempt whose password was checked, and failed, counts against a limit: an empty
+    # or malformed form tests no password, and counting it would let anyone use up the budget
+    # that every empty submission shares.
+    return bool(g.get("sign_in_failed"))
 
 
 def _district(district_id: int | None) -> District | None:
@@ -71,7 +86,9 @@ def _sign_in(user: User, remember: bool, password: str | None = None) -> None:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["REGISTER_LIMIT_PER_IP"], methods=["POST"], deduct_when=lambda r: r.status_code == 302)
 def register():
-    require(permissions.can_register(current_user))
+    if not permissions.can_register(current_user):
+        flash(_("You already have an account and are signed in with it."), "info")
+        return redirect(url_for("accounts.account"))
     form = RegisterForm()
     form.set_district_choices(active_districts(), str(get_locale()))
     if form.validate_on_submit():
@@ -85,21 +102,37 @@ def register():
                 now=now(),
             )
             _sign_in(user, remember=False)
+            return user
 
-        done, _result = perform(form, register_and_sign_in)
+        done, user = perform(form, register_and_sign_in)
         if done:
             flash(_("Welcome! Your account has been created."), "success")
-            return redirect(url_for("accounts.account"))
+            return devices.remember_device(redirect(url_for("accounts.account")), user, now())
     return render_template("accounts/register.html", form=form), form_status(form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed)
+# A browser that has signed in to the typed account before has a budget of its own instead of the
+# account's and the address's, so that an attacker's failures never lock the owner out there.
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
+    methods=["POST"],
+    deduct_when=_password_was_wrong,
+    exempt_when=lambda: _known_device() is not None,
+)
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
     key_func=_login_account_key,
     methods=["POST"],
-    deduct_when=_failed,
+    deduct_when=_password_was_wrong,
+    exempt_when=lambda: _known_device() is not None,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_DEVICE"],
+    key_func=_login_device_key,
+    methods=["POST"],
+    deduct_when=_password_was_wrong,
+    exempt_when=lambda: _known_device() is None,
 )
 def login():
     require(permissions.can_sign_in(current_user))
@@ -117,10 +150,11 @@ def login():
             else:
                 _sign_in(user, remember=form.remember.data, password=form.password.data)
         if failure:
+            g.sign_in_failed = True
             form.form_errors.append(_l("The email or password is not correct."))
         else:
             flash(_("You are signed in."), "success")
-            return redirect(safe_next(form.next.data, "accounts.account"))
+            return devices.remember_device(redirect(safe_next(form.next.data, "accounts.account")), user, now())
     return render_template("accounts/login.html", form=form), form_status(form)
 
 
@@ -164,7 +198,7 @@ def change_password():
         )
         if done:
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
-            return redirect(url_for("accounts.account"))
+            return devices.remember_device(redirect(url_for("accounts.account")), current_user, now())
     return render_template("accounts/password.html", form=form), form_status(form)
 
 

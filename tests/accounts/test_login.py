@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from participation.accounts.models import LoginSession
@@ -162,3 +163,120 @@ def test_a_signed_in_page_costs_one_query_for_the_person(client, count_queries, 
         assert client.get("/privacy").status_code == 200
     # Session, person and roles in one statement; nothing per link or badge.
     assert len(statements) == 1, statements
+
+
+def test_empty_sign_in_does_not_use_the_account_budget(client, make_client, app_ctx):
+    """Every empty form once shared one key: five of them, from anyone, gave everyone a 429."""
+    for _ in range(8):
+        visitor = make_client()
+        visitor.use_english()
+        response = visitor.post_form("/login", {"email": "", "password": ""})
+        assert response.status_code == 422
+        body = response.get_data(as_text=True)
+        assert "Enter your email address." in body and "Enter your password." in body
+        assert 'aria-invalid="true"' in body
+
+
+def test_a_form_without_a_password_does_not_use_that_accounts_budget(client, make_client, app_ctx):
+    user = make_user(email="kim@example.kr")
+    client.use_english()
+    for _ in range(8):
+        response = client.post_form("/login", {"email": user.email, "password": ""})
+        assert response.status_code == 422
+        assert "Enter your password." in response.get_data(as_text=True)
+    assert make_client().post_form("/login", {"email": user.email, "password": PASSWORD}).status_code == 302
+
+
+def test_invalid_forms_do_not_use_the_address_budget(client, app, app_ctx):
+    app.config["LOGIN_LIMIT_PER_IP"] = "3 per 5 minutes"
+    try:
+        for n in range(6):
+            # No password, an overlong email, no CSRF token: none of them checked a password.
+            client.post_form("/login", {"email": f"guess{n}@example.kr", "password": ""})
+            client.post_form("/login", {"email": "x" * 300 + "@example.kr", "password": "not-the-password"})
+            client.post("/login", data={"email": f"guess{n}@example.kr", "password": "not-the-password"})
+        user = make_user()
+        assert client.post_form("/login", {"email": user.email, "password": PASSWORD}).status_code == 302
+    finally:
+        app.config["LOGIN_LIMIT_PER_IP"] = "20 per 5 minutes"
+
+
+def _attack(attacker, email, times=5):
+    for _ in range(times):
+        assert attacker.post_form("/login", {"email": email, "password": "not-the-password"}).status_code == 422
+
+
+def test_the_owner_on_a_known_device_signs_in_during_an_attack(client, make_client, app_ctx):
+    owner = make_user(email="owner@example.kr")
+    client.login(owner.email)
+    assert client.get_cookie("gongron_device") is not None
+    client.logout()
+    attacker = make_client()
+    _attack(attacker, owner.email)
+    # The attacker is still throttled, even with the right password...
+    assert attacker.post_form("/login", {"email": owner.email, "password": PASSWORD}).status_code == 429
+    # ...and a fresh browser without history is treated like the attacker.
+    assert make_client().post_form("/login", {"email": owner.email, "password": PASSWORD}).status_code == 429
+    # The owner's browser, which signed in before, is not locked out.
+    assert client.login(owner.email).location == "/account"
+
+
+def test_a_known_device_has_a_budget_of_its_own(client, make_client, app_ctx):
+    owner = make_user(email="owner@example.kr")
+    client.login(owner.email)
+    client.logout()
+    _attack(client, owner.email)
+    assert client.post_form("/login", {"email": owner.email, "password": PASSWORD}).status_code == 429
+    # Its failures were its own: the account's budget is untouched for other browsers.
+    assert make_client().post_form("/login", {"email": owner.email, "password": PASSWORD}).status_code == 302
+
+
+def test_a_device_cookie_vouches_only_for_the_accounts_signed_in_there(client, make_client, app_ctx):
+    owner = make_user(email="owner@example.kr")
+    attacker_account = make_user(email="attacker@example.kr")
+    attacker = make_client()
+    attacker.login(attacker_account.email)
+    attacker.logout()
+    _attack(attacker, owner.email)
+    assert attacker.post_form("/login", {"email": owner.email, "password": PASSWORD}).status_code == 429
+
+
+
+def test_an_edited_device_cookie_vouches_for_nobody(client, make_client, app_ctx):
+    owner = make_user(email="owner@example.kr")
+    client.login(owner.email)
+    client.logout()
+    _attack(make_client(), owner.email)
+    genuine = client.get_cookie("gongron_device").value
+    payload, timestamp, signature = genuine.rsplit(".", 2)
+    for edited in (f"{payload}.{timestamp}.{signature[::-1]}", f"{payload[:-2]}xx.{timestamp}.{signature}"):
+        forged = make_client()
+        forged.set_cookie("gongron_device", edited)
+        assert forged.post_form("/login", {"email": owner.email, "password": PASSWORD}).status_code == 429
+
+
+def test_a_password_change_keeps_only_the_browser_it_was_made_on_trusted(client, make_client, app_ctx):
+    owner = make_user(email="owner@example.kr")
+    other_device = make_client()
+    other_device.login(owner.email)
+    other_device.logout()
+    client.login(owner.email)
+    new_password = "a-fresh-river-lantern-42"
+    changed = client.post_form("/account/password", {"current_password": PASSWORD, "new_password": new_password})
+    assert changed.status_code == 302
+    client.logout()
+    _attack(make_client(), owner.email)
+    # A device that signed in with the old password (perhaps a thief's) no longer skips the lockout...
+    assert other_device.post_form("/login", {"email": owner.email, "password": new_password}).status_code == 429
+    # ...and the browser where the password was changed still does.
+    assert client.login(owner.email, new_password).location == "/account"
+
+
+def test_the_device_cookie_is_http_only_and_long_lived(client, app, app_ctx):
+    user = make_user()
+    response = client.login(user.email)
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("gongron_device="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=31536000" in cookie
+    # It names the account by id and the browser by a random id: no email address.
+    data = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="gongron-known-device").loads(client.get_cookie("gongron_device").value)
+    assert set(data) == {"d", "a"} and data["a"] == {str(user.id): data["a"][str(user.id)]}

@@ -110,10 +110,23 @@ def test_register_is_audited(client, app_ctx):
     assert "auth.login" in actions
 
 
-def test_signed_in_person_cannot_register_again(client, app_ctx):
+def test_signed_in_person_opening_register_is_sent_to_their_account(client, app_ctx):
     user = make_user()
     client.login(user.email)
-    assert client.get("/register").status_code == 403
+    client.use_english()
+    response = client.get("/register")
+    assert response.status_code == 302 and response.location == "/account"
+    body = client.get("/account").get_data(as_text=True)
+    assert "You already have an account and are signed in with it." in body
+
+
+def test_signed_in_person_posting_register_creates_nothing(client, app_ctx):
+    user = make_user()
+    client.login(user.email)
+    data = {"email": "second@example.kr", "display_name": "둘째계정", "password": PASSWORD, "consent": "y"}
+    response = client.post_form("/register", data, token_from="/account")
+    assert response.status_code == 302 and response.location == "/account"
+    assert db.session.scalar(select(User.id).where(User.email == "second@example.kr")) is None
 
 
 def test_registration_is_rate_limited_per_ip(client, app, app_ctx):

@@ -15,29 +15,46 @@ def test_development_uses_a_sqlite_file_under_instance():
         assert "/instance/" in DevelopmentConfig.SQLALCHEMY_DATABASE_URI
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "PUBLIC_URL"])
-def test_production_refuses_to_start_without_secrets(monkeypatch, missing):
+def _production_environment(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/gongron")
     monkeypatch.setenv("PUBLIC_URL", "https://participate.city.go.kr")
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "PUBLIC_URL", "REDIS_URL"])
+def test_production_refuses_to_start_without_secrets(monkeypatch, missing):
+    _production_environment(monkeypatch)
     monkeypatch.delenv(missing)
     with pytest.raises(RuntimeError, match=missing):
         create_app(ProductionConfig)
 
 
+def test_production_without_redis_says_why_it_is_needed(monkeypatch):
+    """In memory, each gunicorn worker kept its own sign-in counters: `-w 4` allowed 11 failures before a 429."""
+    _production_environment(monkeypatch)
+    monkeypatch.delenv("REDIS_URL")
+    with pytest.raises(RuntimeError, match="REDIS_URL .* rate-limit counters that every worker and node shares"):
+        create_app(ProductionConfig)
+
+
+def test_production_refuses_rate_limits_kept_elsewhere_than_redis(monkeypatch):
+    _production_environment(monkeypatch)
+    monkeypatch.setenv("REDIS_URL", "memory://")
+    with pytest.raises(RuntimeError, match="REDIS_URL must be a redis://"):
+        create_app(ProductionConfig)
+
+
 def test_production_refuses_a_short_secret_key(monkeypatch):
+    _production_environment(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", "short")
-    monkeypatch.setenv("PUBLIC_URL", "https://participate.city.go.kr")
-    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/gongron")
     with pytest.raises(RuntimeError, match="32 characters"):
         create_app(ProductionConfig)
 
 
 def test_production_reads_database_and_redis_from_the_environment(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    _production_environment(monkeypatch)
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db/gongron")
-    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
-    monkeypatch.setenv("PUBLIC_URL", "https://participate.city.go.kr")
     app = create_app(ProductionConfig)
     assert app.config["PUBLIC_URL"] == "https://participate.city.go.kr"
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/gongron"

@@ -77,6 +77,7 @@ def test_production_cookies_are_secure_and_hsts_is_sent(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.setenv("PUBLIC_URL", "https://participate.city.go.kr")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")  # not contacted: /privacy has no limit
     app = create_app(ProductionConfig)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     response = app.test_client().get("/privacy")
