@@ -33,7 +33,7 @@ def unconfigured(app, monkeypatch, tmp_path):
     """A development server with no PUBLIC_URL, that has served nothing yet."""
     monkeypatch.setitem(app.config, "PUBLIC_URL", None)
     monkeypatch.setitem(app.config, "MAIL_OUTBOX_DIR", str(tmp_path))
-    monkeypatch.delitem(app.extensions, origin._SERVED, raising=False)
+    monkeypatch.setitem(app.extensions, origin._SERVED, None)  # restored afterwards, whatever a test serves
     monkeypatch.delenv("FLASK_RUN_HOST", raising=False)
     monkeypatch.delenv("FLASK_RUN_PORT", raising=False)
     return tmp_path
