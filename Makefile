@@ -11,8 +11,9 @@ COMPILED := $(CATALOGS:.po=.mo)
 .PHONY: run test setup db translations extract-messages bench bench-quick bench-threads bench-outcomes bench-panels lint clean
 
 # The scheduler runs inside this development server (in production it is `flask scheduler run`).
+# FLASK_RUN_HOST/PORT also tell the app where it is served: links in emails point there unless PUBLIC_URL is set.
 run: setup db
-	SCHEDULER_IN_PROCESS=1 $(FLASK) run --host $(HOST) --port $(PORT)
+	SCHEDULER_IN_PROCESS=1 FLASK_RUN_HOST=$(HOST) FLASK_RUN_PORT=$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

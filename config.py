@@ -87,8 +87,9 @@ class Config:
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
-    # Links in emails start with this (the site as residents reach it).
-    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    # Links in emails start with this (the site as residents reach it). Required in
+    # production; elsewhere, unset, it follows the running server (core/origin.py).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL") or None
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")

@@ -26,6 +26,7 @@ import random
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -76,7 +77,38 @@ def migrate(url: str) -> None:
     subprocess.run([str(VENV_BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
 
 
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
+# Importing the app takes about a second of CPU per worker; on a busy two-core host
+# four workers have been seen to need well over 30 s before the first answer.
+START_SECONDS = float(os.environ.get("BENCH_START_SECONDS", "180"))
+STOP_SECONDS = 60.0
+
+
+class ServerNotStarted(RuntimeError):
+    """The server did not answer /healthz with 200; the message says why, with the tail of its log."""
+
+    def __init__(self, message: str, server: subprocess.Popen):
+        super().__init__(message)
+        self.pid = server.pid  # of the master, which led the session its workers ran in
+
+
+def gunicorn_command(port: int, workers: int) -> list[str]:
+    # --no-control-socket: gunicorn 25+ otherwise opens ~/.gunicorn/gunicorn.ctl, one
+    # path for every server of the user, and each server that starts or stops there
+    # takes over or deletes another's socket. The benchmark never uses gunicornc.
+    return [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--no-control-socket",
+            "--log-level", "info", "wsgi:app"]
+
+
+def log_tail(path: Path, lines: int = 25) -> str:
+    try:
+        text = path.read_text(errors="replace").rstrip().splitlines()
+    except OSError as exc:
+        return f"(no log: {exc})"
+    return "\n".join("      | " + line for line in text[-lines:]) or "      | (the log is empty)"
+
+
+def start_server(url: str, port: int, workers: int, log_path: Path, start_seconds: float = START_SECONDS) -> subprocess.Popen:
+    """gunicorn in the production configuration, its output in `log_path`; raises ServerNotStarted, saying why."""
     env = {
         **os.environ,
         "GONGRON_CONFIG": "production",
@@ -90,20 +122,49 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "RATELIMIT_KEY_PREFIX": "bench-" + secrets.token_hex(4),
     }
-    server = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env,
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        # A session of its own, so that stopping it stops every worker too (never an orphan
+        # still answering, on a database the benchmark has since removed).
+        server = subprocess.Popen(gunicorn_command(port, workers), cwd=ROOT, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    started = time.monotonic()
+    last = "no answer yet"
+    while time.monotonic() - started < start_seconds:
+        if server.poll() is not None:
+            raise ServerNotStarted(f"gunicorn exited with status {server.returncode} before answering; "
+                                   f"its log ({log_path}):\n{log_tail(log_path)}", server)
         try:
-            if load.request(port, "GET", "/healthz")[0] == 200:
+            status, _, body = load.request(port, "GET", "/healthz")
+        except OSError as exc:
+            last = f"no answer ({exc.__class__.__name__}: {exc})"
+        else:
+            if status == 200:
+                print(f"   gunicorn answered after {time.monotonic() - started:.1f} s", flush=True)
                 return server
-        except OSError:
-            pass
+            last = f"/healthz answered {status}: {body[:200].decode(errors='replace')}"
+            if status == 503:  # the database cannot be reached: waiting will not help, and the log says why
+                stop_server(server)
+                raise ServerNotStarted(f"{last}; its log ({log_path}):\n{log_tail(log_path)}", server)
         time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
+    stop_server(server)
+    raise ServerNotStarted(f"gunicorn did not answer /healthz with 200 within {start_seconds:.0f} s "
+                           f"(last: {last}); its log ({log_path}):\n{log_tail(log_path)}", server)
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop gunicorn and all its workers, gracefully if it can within STOP_SECONDS."""
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(server.pid, signal.SIGKILL)  # whatever is left of its session: workers the master lost
+    except (ProcessLookupError, PermissionError):
+        pass
+    server.wait()
 
 
 def _cookie(headers, previous: str | None = None) -> str | None:
@@ -178,7 +239,7 @@ def bench_engine(engine: str, profile: dict, workdir: Path) -> dict:
     spec = dataset.load(url, dataset.Dataset(profile["users"], profile["ideas"], profile["votes_per_user"]), profile["voters"])
     print(f"   dataset loaded in {spec.load_seconds:.1f} s", flush=True)
     port = free_port()
-    server = start_server(url, port, workers=4)
+    server = start_server(url, port, workers=4, log_path=workdir / f"gunicorn-{engine}.log")
     try:
         voters = voters_for(port, spec, profile["voters"])
         scenarios = {
@@ -198,8 +259,7 @@ def bench_engine(engine: str, profile: dict, workdir: Path) -> dict:
             print(f"   {name:8} {summary['requests_per_second']:8.1f} req/s   p50 {summary['p50_ms']:7.2f} ms   "
                   f"p99 {summary['p99_ms']:7.2f} ms   errors {summary['errors']}", flush=True)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
     check = verify(url, spec.total_votes, outcomes["votes"].ok_votes)
     ceiling = outcomes["ceiling"].rate or 1
     result = {

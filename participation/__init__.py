@@ -37,7 +37,7 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
     from participation.accounts import cli as accounts_cli
     from participation.core import cli as core_cli
     from participation.core import db as _sqlite_settings  # noqa: F401  (engine event hooks)
-    from participation.core import web
+    from participation.core import origin, web
     from participation.extensions import babel, csrf, db, limiter, login_manager, migrate
     from participation.scheduler import cli as scheduler_cli
     from participation.scheduler import scheduling
@@ -61,6 +61,7 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
         # The benchmark's ceiling: the same app and middleware, a view that does nothing.
         app.add_url_rule("/_bench/noop", "bench_noop", lambda: "ok")
     web.init_app(app)
+    origin.init_app(app)
     core_cli.init_app(app)
     accounts_cli.init_app(app)
     demo.init_app(app)

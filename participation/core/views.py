@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for
-from sqlalchemy import text
 
-from participation.extensions import db
+from participation.core import health
 
 bp = Blueprint("core", __name__)
 
@@ -21,8 +20,11 @@ def privacy():
 
 @bp.route("/healthz")
 def healthz():
-    db.session.execute(text("SELECT 1"))
-    return jsonify(status="ok")
+    """For load balancers and monitors: a short JSON answer, 503 while the database cannot be reached."""
+    problem = health.check()
+    if problem:
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
 
 
 @bp.route("/favicon.ico")

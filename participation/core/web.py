@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from participation.core import health
 from participation.core.forms import error_items
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.sanitize import plain_excerpt, render_markdown
@@ -153,6 +154,10 @@ def _handle_database_busy(exc: OperationalError):
     from participation.extensions import db
 
     db.session.rollback()
+    if health.is_unreachable(exc):
+        # Said once in the log (core/health.py), not as a traceback on every request.
+        health.report(exc)
+        return error_response(503, ERROR_TEXTS[500][1], error_code="database_unavailable")
     text = str(getattr(exc, "orig", exc)).lower()
     if "locked" in text or "deadlock" in text or "could not serialize" in text or "lock timeout" in text:
         current_app.logger.warning("database busy on %s %s: %s", request.method, request.path, text)

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from participation.accounts import services as accounts
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.origin import public_url
 from participation.extensions import db
 from participation.notifications.events import EVENTS, subject_of, text_of
 from participation.notifications.models import (
@@ -280,7 +281,7 @@ def write_email(row: OutboxMessage) -> Written | None:
     user = accounts.recipient(row.user_id) if row.user_id is not None else None
     if user is None or not user.active:
         return None
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    base = public_url()
     items = [tuple(item) for item in row.items or []]
     # A digest mixes kinds: its link turns email off for all of them.
     unsubscribe = base + _path("notifications.unsubscribe", token=unsubscribe_token(row.user_id, "all" if row.digest else row.kind))

@@ -12,6 +12,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from participation.core.db import write_transaction
+from participation.core.origin import public_url
 from participation.core.time import now
 from participation.extensions import db
 from participation.notifications import mail
@@ -163,7 +164,7 @@ def test_the_email_carries_one_click_unsubscribe_headers_and_the_link_in_both_pa
     row = written(db.session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == user.id)))
     message = mail.build_message(row)
     url = row.unsubscribe_url
-    assert url.startswith(current_app.config["PUBLIC_URL"].rstrip("/") + "/unsubscribe/")
+    assert url.startswith(public_url() + "/unsubscribe/")
     assert message["List-Unsubscribe"] == f"<{url}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["To"] == user.email
