@@ -150,8 +150,8 @@ def test_the_written_language_is_filled_in_for_existing_text(fresh_app):
             for idea_id, (title, body, author) in ideas.items():
                 connection.execute(text(
                     "INSERT INTO ideas (id, round_id, author_id, title, body, category_id, status, vote_count, comment_count, "
-                    "search_text, created_at, updated_at) VALUES (:id, 1, :author, :title, :body, 1, 'published', 0, 0, :title, :at, :at)"
-                ), {"id": idea_id, "author": author, "title": title, "body": body, "at": at})
+                    "search_text, created_at, updated_at) VALUES (:id, 1, :author, :title, :body, 1, 'published', 0, 0, :search, :at, :at)"
+                ), {"id": idea_id, "author": author, "title": title, "body": body, "search": title, "at": at})
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     with fresh_app.app_context():
