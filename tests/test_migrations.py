@@ -119,3 +119,43 @@ def test_upgrading_a_database_that_holds_data_keeps_it(fresh_app):
             assert connection.exec_driver_sql("SELECT allow_author_votes FROM rounds").scalar() in (True, 1)
         found = db.session.scalars(idea_list_statement(IdeaFilters(q="공원"))).all()
         assert [idea.id for idea in found] == [1]
+
+
+def test_the_written_language_is_filled_in_for_existing_text(fresh_app):
+    """Revision 0012 gives rows written before it the language detected from their text, with
+    text that has no letters taking the writer's saved language."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    runner = fresh_app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "0010"]).exit_code == 0
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    statements = [
+        "INSERT INTO departments (id, name_ko, name_en, created_at) VALUES (1, '교통정책과', 'Transport', :at)",
+        "INSERT INTO categories (id, name_ko, name_en, department_id, created_at) VALUES (1, '교통', 'Transport', 1, :at)",
+        "INSERT INTO users (id, email, display_name, password_hash, privacy_consented_at, created_at, locale) "
+        "VALUES (1, 'a@example.kr', '주민', 'x', :at, :at, 'en')",
+        "INSERT INTO users (id, email, display_name, password_hash, privacy_consented_at, created_at) "
+        "VALUES (2, 'b@example.kr', '주민2', 'x', :at, :at)",
+        "INSERT INTO rounds (id, title, description, department_id, submission_opens_at, submission_closes_at, voting_opens_at, "
+        "voting_closes_at, selection_rule, publish_delay_hours, voting_requires_verification, scheduled_at, created_at, updated_at) "
+        "VALUES (1, 'Safer streets', 'Ideas for the winter', 1, :at, :at2, :at2, :at3, 'first_tier', 0, :no, :at, :at, :at)",
+    ]
+    ideas = {1: ("공원 벤치", "본문", 2), 2: ("More buses", "At night, please.", 2), 3: ("2026", "!!!", 1), 4: ("2026", "!!!", 2)}
+    with fresh_app.app_context():
+        with db.engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement), {"at": at, "at2": at.replace(month=2), "at3": at.replace(month=3), "no": False})
+            for idea_id, (title, body, author) in ideas.items():
+                connection.execute(text(
+                    "INSERT INTO ideas (id, round_id, author_id, title, body, category_id, status, vote_count, comment_count, "
+                    "search_text, created_at, updated_at) VALUES (:id, 1, :author, :title, :body, 1, 'published', 0, 0, :search, :at, :at)"
+                ), {"id": idea_id, "author": author, "title": title, "body": body, "search": title, "at": at})
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with fresh_app.app_context():
+        with db.engine.connect() as connection:
+            languages = dict(connection.exec_driver_sql("SELECT id, language FROM ideas ORDER BY id").all())
+            assert languages == {1: "ko", 2: "en", 3: "en", 4: "ko"}
+            assert connection.exec_driver_sql("SELECT language FROM rounds").scalar() == "en"

@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter
 from participation.core import health
 from participation.core.forms import error_items
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.language import detect_language, in_language, lang_attribute
 from participation.core.sanitize import plain_excerpt, render_markdown
 from participation.core.time import now
 
@@ -231,10 +232,35 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **view_args, **query, page=page)
 
 
-def _localized(obj) -> str:
+def _page_language() -> str:
+    return str(get_locale() or "ko")
+
+
+def _marked(name: str):
+    """A name shown on the page, inside `<span lang="ko">` when it is Korean on an English page."""
+    page = _page_language()
+    return in_language(name, detect_language(name, fallback=page), page)
+
+
+def _localized(obj):
     if obj is None:
         return ""
-    return obj.name_for(str(get_locale()))
+    return _marked(obj.name_for(_page_language()))
+
+
+def _full_name(district):
+    return _marked(district.full_name_for(_page_language())) if district else ""
+
+
+def lang_attr(language: str | None):
+    """` lang="…"` for an element holding text written in `language`, when it differs from the page's."""
+    return lang_attribute(language, _page_language())
+
+
+def lang_of(text: str | None):
+    """` lang="…"` for text with no stored language (a person's name), detected from its letters."""
+    page = _page_language()
+    return lang_attribute(detect_language(text, fallback=page), page)
 
 
 def _refuse_nul_characters():
@@ -275,14 +301,15 @@ def init_app(app: Flask) -> None:
     # Globals rather than context, so that macros imported without context (which
     # Jinja caches) can use them.
     app.jinja_env.globals.update(
-        form_error_items=error_items, page_url=page_url, now_utc=now, current_path=current_path, current_user=current_user
+        form_error_items=error_items, page_url=page_url, now_utc=now, current_path=current_path, current_user=current_user,
+        lang_attr=lang_attr, lang_of=lang_of,
     )
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["excerpt"] = plain_excerpt  # sanitized HTML -> a short line of plain text
     app.jinja_env.filters["datetime"] = format_local_datetime
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["localized"] = _localized
-    app.jinja_env.filters["full_name"] = lambda district: district.full_name_for(str(get_locale())) if district else ""
+    app.jinja_env.filters["full_name"] = _full_name
     app.jinja_env.filters["fromisoformat"] = datetime.fromisoformat
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True

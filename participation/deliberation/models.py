@@ -13,6 +13,7 @@ from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, Small
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.accounts.models import Department, User
+from participation.core.language import WrittenLanguageMixin
 from participation.core.models import UTCDateTime
 from participation.extensions import db
 from participation.ideas.models import Idea
@@ -103,8 +104,10 @@ class Thread(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class Comment(db.Model):
+class Comment(WrittenLanguageMixin, db.Model):
     __tablename__ = "comments"
+    __language_of__ = ("body",)
+    __language_writer__ = "author"
     __table_args__ = (
         CheckConstraint("stance IN ('for', 'against', 'neutral')", name="stance"),
         CheckConstraint("status IN ('visible', 'held', 'rejected', 'hidden', 'deleted')", name="status"),

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.accounts.models import Category, District, User
+from participation.core.language import WrittenLanguageMixin
 from participation.core.models import UTCDateTime
 from participation.extensions import db
 
@@ -37,8 +38,10 @@ BODY_MAX = 10_000
 MAX_PHOTOS = 3
 
 
-class Idea(db.Model):
+class Idea(WrittenLanguageMixin, db.Model):
     __tablename__ = "ideas"
+    __language_of__ = ("title", "body")
+    __language_writer__ = "author"
     __table_args__ = (
         CheckConstraint(
             "(latitude IS NULL AND longitude IS NULL) OR (latitude BETWEEN -90 AND 90 AND longitude BETWEEN -180 AND 180)",
@@ -117,10 +120,12 @@ class IdeaPhoto(db.Model):
         return f"{self.token}-thumb.jpg"
 
 
-class IdeaUpdate(db.Model):
+class IdeaUpdate(WrittenLanguageMixin, db.Model):
     """A dated note the author adds once the idea can no longer be edited."""
 
     __tablename__ = "idea_updates"
+    __language_of__ = ("body",)
+    __language_writer__ = "author"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)

@@ -204,7 +204,8 @@ def similar(round_id: int):
     found = similar_ideas(round_.id, title, body, exclude_id=exclude)
     return jsonify(
         ideas=[
-            {"id": idea.id, "title": idea.title, "url": url_for("ideas.detail", idea_id=idea.id), "votes": idea.vote_count, "score": score}
+            {"id": idea.id, "title": idea.title, "language": idea.language, "url": url_for("ideas.detail", idea_id=idea.id),
+             "votes": idea.vote_count, "score": score}
             for idea, score in found
         ]
     )

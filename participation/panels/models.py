@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.accounts.models import Department, District, User
+from participation.core.language import WrittenLanguageMixin
 from participation.core.models import UTCDateTime
 from participation.extensions import db
 
@@ -58,8 +59,9 @@ class MemberStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"  # withdrew the application before the draw
 
 
-class Panel(db.Model):
+class Panel(WrittenLanguageMixin, db.Model):
     __tablename__ = "panels"
+    __language_of__ = ("name", "purpose")
     __table_args__ = (
         CheckConstraint("target_size > 0", name="target_size"),
         CheckConstraint("selection_method IN ('lottery', 'appointment')", name="selection_method"),
@@ -138,10 +140,11 @@ class PanelMember(db.Model):
         return tuple(values[name] for name in strata)
 
 
-class PublicService(db.Model):
+class PublicService(WrittenLanguageMixin, db.Model):
     """A public service the panels evaluate (a bus line, a civil-service desk, a park)."""
 
     __tablename__ = "public_services"
+    __language_of__ = ("name", "description")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX))
@@ -160,8 +163,9 @@ class CampaignPhase(enum.StrEnum):
     PUBLISHED = "published"
 
 
-class Campaign(db.Model):
+class Campaign(WrittenLanguageMixin, db.Model):
     __tablename__ = "campaigns"
+    __language_of__ = ("title",)
     __table_args__ = (
         CheckConstraint("opens_at < closes_at", name="window"),
         CheckConstraint("publish_delay_days >= 0", name="publish_delay"),
@@ -216,10 +220,11 @@ class Campaign(db.Model):
         return self.closes_at + timedelta(days=self.response_days or 0)
 
 
-class Criterion(db.Model):
+class Criterion(WrittenLanguageMixin, db.Model):
     """One rubric criterion: a name, a description, a positive weight and a label for each level 1–5."""
 
     __tablename__ = "criteria"
+    __language_of__ = ("name", "description")
     __table_args__ = (CheckConstraint("weight > 0", name="weight"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -305,10 +310,11 @@ class Scorecard(db.Model):
         return self.overall - self.previous_overall
 
 
-class ActionItem(db.Model):
+class ActionItem(WrittenLanguageMixin, db.Model):
     """One step of the department's action plan in answer to a scorecard."""
 
     __tablename__ = "action_items"
+    __language_of__ = ("title", "note")
     __table_args__ = (CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -32,6 +32,7 @@ from participation.panels.forms import (
 )
 from participation.panels.models import (
     LEVELS,
+    ActionItem,
     Campaign,
     CampaignPhase,
     Evaluation,
@@ -468,21 +469,48 @@ def _require_scorecard(campaign_: Campaign):
 def scorecard(campaign_id: int):
     campaign_ = _get_campaign(campaign_id)
     _require_scorecard(campaign_)
+    return _render_scorecard(campaign_)
+
+
+def _progress_form(item: ActionItem, formdata=None) -> ActionProgressForm:
+    """One action's progress form. Every row of the plan has one, so its fields carry the
+    action's id: the error summary's links and the labels then reach the right row."""
+    if formdata is None:
+        form = ActionProgressForm(prefix="p", formdata=None, data={"progress": item.progress, "note": item.note})
+    else:
+        form = ActionProgressForm(prefix="p", formdata=formdata)
+    for field in (form.progress, form.note):
+        field.id = f"{field.id}-{item.id}"
+        field.label.field_id = field.id
+    form.progress.label.text = _("Progress of %(action)s (percent)", action=item.title)
+    return form
+
+
+def _render_scorecard(campaign_: Campaign, action_form: ActionItemForm | None = None,
+                      refused_progress: tuple[int, ActionProgressForm] | None = None):
+    """The scorecard page; a refused plan form comes back on it with its errors (422)."""
     moment = now()
     card = services.scorecard_for(campaign_)
     if card is None:
         abort(404)
     due = services.due_for(card)
     criteria = [dict(entry, stats=stats.CriterionStats.from_dict(entry["stats"])) for entry in card.criteria]
+    actions = services.action_items(card)
+    can_answer = permissions.can_answer(current_user, due)
+    progress_forms = {item.id: _progress_form(item) for item in actions} if can_answer else {}
+    if refused_progress is not None:
+        progress_forms[refused_progress[0]] = refused_progress[1]
+    action_form = action_form or ActionItemForm(prefix="a", formdata=None)
+    refused = action_form.errors or action_form.form_errors or (refused_progress is not None)
     return render_template(
         "panels/scorecard.html", campaign=campaign_, card=card, change=services.visible_change(card, current_user), criteria=criteria,
         due=due, response=services.response_for(card),
-        countdown=clock.countdown(due, moment) if due else None, actions=services.action_items(card), now=moment,
+        countdown=clock.countdown(due, moment) if due else None, actions=actions, now=moment,
         reading=labels.ALPHA_READINGS[services.agreement_reading(card)], decision_labels=DECISION_LABELS,
-        can_answer=permissions.can_answer(current_user, due), can_publish=permissions.can_publish(current_user),
-        publish_refusal=services.publish_refusal(campaign_, moment), action_form=ActionItemForm(prefix="a"),
-        progress_form=ActionProgressForm(prefix="p"), levels=range(1, LEVELS + 1), trend=services.service_trend(campaign_.service),
-    )
+        can_answer=can_answer, can_publish=permissions.can_publish(current_user),
+        publish_refusal=services.publish_refusal(campaign_, moment), action_form=action_form,
+        progress_forms=progress_forms, levels=range(1, LEVELS + 1), trend=services.service_trend(campaign_.service),
+    ), 422 if refused else 200
 
 
 @bp.route("/campaigns/<int:campaign_id>/scores.csv")
@@ -513,26 +541,30 @@ def respond(campaign_id: int):
                            countdown=clock.countdown(due, moment), decision_hints=labels.SCORECARD_DECISION_HINTS), form_status(form)
 
 
-def _change_plan(campaign_id: int, form_class, change, done_message: str):
-    """Add an action to the plan or report its progress: one form, one service call, back to the plan."""
+def _change_plan(campaign_id: int, make_form, change, done_message: str, item: ActionItem | None = None):
+    """Add an action to the plan or report its progress: one form, one service call, back to the
+    plan; a refusal comes back on the scorecard, next to the field, like any other form's."""
     campaign_ = _get_campaign(campaign_id)
     refusal = services.action_refusal(current_user, campaign_)
     require(permissions.can_view_scorecard(current_user, campaign_) and refusal is None, refusal)
-    form = form_class(prefix="a" if form_class is ActionItemForm else "p")
+    form = make_form()
+    if form is None:  # a progress form for an action that is not (or no longer) in this plan
+        flash(_("That action is not part of this plan."), "error")
+        return redirect(url_for("panels.scorecard", campaign_id=campaign_.id, _anchor="action-plan"))
     if form.validate_on_submit():
-        if perform_and_flash(lambda: change(campaign_, form)):
+        done, _result = perform(form, lambda: change(campaign_, form))
+        if done:
             flash(done_message, "success")
-    else:
-        for messages in form.errors.values():
-            for message in messages:
-                flash(str(message), "error")
-    return redirect(url_for("panels.scorecard", campaign_id=campaign_.id, _anchor="action-plan"))
+            return redirect(url_for("panels.scorecard", campaign_id=campaign_.id, _anchor="action-plan"))
+    if item is None:
+        return _render_scorecard(campaign_, action_form=form)
+    return _render_scorecard(campaign_, refused_progress=(item.id, form))
 
 
 @bp.post("/campaigns/<int:campaign_id>/actions")
 def add_action(campaign_id: int):
     return _change_plan(
-        campaign_id, ActionItemForm,
+        campaign_id, lambda: ActionItemForm(prefix="a"),
         lambda campaign_, form: services.add_action_item(current_user, campaign_, form.title.data, form.due_on.data, now()),
         _("The action is added to the plan."),
     )
@@ -540,10 +572,14 @@ def add_action(campaign_id: int):
 
 @bp.post("/campaigns/<int:campaign_id>/actions/<int:item_id>")
 def action_progress(campaign_id: int, item_id: int):
+    item = db.session.get(ActionItem, item_id)
+    card = services.scorecard_for(_get_campaign(campaign_id))
+    if item is not None and (card is None or item.scorecard_id != card.id):
+        item = None
     return _change_plan(
-        campaign_id, ActionProgressForm,
+        campaign_id, lambda: _progress_form(item, formdata=request.form) if item is not None else None,
         lambda campaign_, form: services.update_action_item(current_user, campaign_, item_id, form.progress.data, form.note.data, now()),
-        _("The action's progress is saved."),
+        _("The action's progress is saved."), item=item,
     )
 
 

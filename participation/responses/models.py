@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Int
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.accounts.models import Department, User
+from participation.core.language import WrittenLanguageMixin
 from participation.core.models import UTCDateTime
 from participation.extensions import db
 from participation.ideas.models import Idea
@@ -90,11 +91,12 @@ class ResponseDue(db.Model):
         return self.answered_at is not None and self.answered_at > self.due_at
 
 
-class OfficialResponse(db.Model):
+class OfficialResponse(WrittenLanguageMixin, db.Model):
     """The administration's current answer to an idea or a scorecard (a copy of its latest
     revision, so lists need no join). Every version is a public ResponseRevision."""
 
     __tablename__ = "official_responses"
+    __language_of__ = ("explanation",)
     __table_args__ = (
         CheckConstraint(ONE_SUBJECT, name="one_subject"),
         CheckConstraint(
@@ -125,10 +127,12 @@ class OfficialResponse(db.Model):
         return self.revision_count > 1
 
 
-class ResponseRevision(db.Model):
+class ResponseRevision(WrittenLanguageMixin, db.Model):
     """One version of an official response, kept for ever and shown publicly."""
 
     __tablename__ = "response_revisions"
+    __language_of__ = ("explanation",)
+    __language_writer__ = "author"
     __table_args__ = (
         UniqueConstraint("response_id", "number"),
         CheckConstraint(
@@ -154,10 +158,12 @@ class ResponseRevision(db.Model):
     department: Mapped[Department] = relationship()
 
 
-class ImplementationUpdate(db.Model):
+class ImplementationUpdate(WrittenLanguageMixin, db.Model):
     """Progress on an accepted idea, as Decidim's accountability results: a percentage and a note."""
 
     __tablename__ = "implementation_updates"
+    __language_of__ = ("note",)
+    __language_writer__ = "author"
     __table_args__ = (CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

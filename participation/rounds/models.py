@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.accounts.models import Category, Department, District, User
+from participation.core.language import WrittenLanguageMixin
 from participation.core.models import UTCDateTime
 from participation.extensions import db
 
@@ -49,8 +50,10 @@ round_districts = Table(
 )
 
 
-class Round(db.Model):
+class Round(WrittenLanguageMixin, db.Model):
     __tablename__ = "rounds"
+    __language_of__ = ("title", "description")
+    __language_writer__ = "created_by"
     __table_args__ = (
         CheckConstraint("votes_per_resident IS NULL OR votes_per_resident > 0", name="votes_per_resident"),
         CheckConstraint("selection_rule IN ('top_n', 'first_tier')", name="selection_rule"),

@@ -25,6 +25,7 @@
       var link = document.createElement("a");
       link.href = idea.url;
       link.textContent = idea.title;
+      if (idea.language && idea.language !== document.documentElement.lang) link.lang = idea.language;
       item.appendChild(link);
       list.appendChild(item);
     });

@@ -34,12 +34,17 @@
     form.submit();
   }
 
-  // Post `body` to the form's action; `update(data)` runs on success. Buttons are
-  // disabled meanwhile; without JSON back, the form is submitted the plain way,
-  // with the pressed button (`submitter`, optional) still saying what was chosen.
+  // Post `body` to the form's action; `update(data)` runs on success. Meanwhile the form
+  // says it is busy and ignores further presses, but its buttons are not disabled: a
+  // disabled button drops keyboard focus to the page, and a screen reader user loses
+  // their place. Without JSON back, the form is submitted the plain way, with the pressed
+  // button (`submitter`, optional) still saying what was chosen.
   window.gongronPostInPlace = function (form, body, update, submitter) {
+    if (form.getAttribute("aria-busy") === "true") return Promise.resolve();
     var buttons = form.querySelectorAll("button");
-    buttons.forEach(function (b) { b.disabled = true; });
+    var focused = form.contains(document.activeElement) ? document.activeElement : null;
+    form.setAttribute("aria-busy", "true");
+    buttons.forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
     return fetch(form.action, { method: "POST", body: body, headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
         return response.json().catch(function () { return null; }).then(function (data) { return { ok: response.ok, data: data }; });
@@ -51,6 +56,16 @@
         say(form, result.ok ? data.message : data.error.message, result.ok);
       })
       .catch(function () { submitPlainly(form, submitter); })
-      .then(function () { buttons.forEach(function (b) { b.disabled = false; }); });
+      .then(function () {
+        form.removeAttribute("aria-busy");
+        buttons.forEach(function (b) { b.removeAttribute("aria-disabled"); });
+        // Should an update have replaced or hidden the control, focus would be on the page:
+        // bring it back to the control, or failing that to the form's first button.
+        var lost = !document.activeElement || document.activeElement === document.body;
+        if (lost && focused) {
+          var target = document.contains(focused) ? focused : form.querySelector("button");
+          if (target) target.focus();
+        }
+      });
   };
 })();

@@ -2,12 +2,22 @@
 (function () {
   "use strict";
   // A link to a reply opens the folded replies around it (browsers differ in doing this themselves).
-  function reveal() {
+  // Arriving at a comment (after posting one, the page opens at #comment-N) also moves focus
+  // to it, so keyboard and screen reader users continue from there; but on load an error
+  // summary that took focus first keeps it.
+  function reveal(event) {
     var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
     for (var node = target; node; node = node.parentElement) {
       if (node.tagName === "DETAILS") node.open = true;
     }
-    if (target) target.scrollIntoView();
+    if (!target) return;
+    target.scrollIntoView();
+    var onLoad = event && event.type === "DOMContentLoaded";
+    var taken = document.activeElement && document.activeElement !== document.body;
+    if (target.classList.contains("comment") && !(onLoad && taken)) {
+      if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+      target.focus();
+    }
   }
   window.addEventListener("hashchange", reveal);
   document.addEventListener("DOMContentLoaded", reveal);

@@ -39,7 +39,7 @@ def test_the_summary_quotes_plain_text_not_markdown(app_ctx, make_client):
 
     page = visitor(make_client).get(f"/ideas/{idea.id}").get_data(as_text=True)
     quote = re.search(r'<blockquote class="best-comment stance-for">.*?</blockquote>', page, re.S).group(0)
-    text = re.findall(r"<p>(.*?)</p>", quote, re.S)[0]
+    text = re.findall(r'<p(?: lang="\w+")?>(.*?)</p>', quote, re.S)[0]
     assert text.startswith("벤치가 꼭 필요 합니다. 정말 그늘 아래에")
     assert "**" not in text and "_필요_" not in text and "`" not in text and "<" not in text
     assert text.endswith("…") and len(text) <= 161

@@ -13,7 +13,7 @@ from tests.factories import make_category, make_department, make_district, make_
 
 def titles(client, url) -> list[str]:
     body = client.get(url).get_data(as_text=True)
-    return re.findall(r'<h3><a href="/ideas/\d+">([^<]+)</a></h3>', body)
+    return re.findall(r'<h3><a href="/ideas/\d+"[^>]*>([^<]+)</a></h3>', body)
 
 
 def test_bigrams_match_korean_words_whatever_particle_follows():

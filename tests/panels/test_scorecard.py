@@ -648,13 +648,53 @@ def test_the_action_plan_over_http(setting, make_client):
     token_page = f"/campaigns/{campaign.id}/scorecard"
     assert other.post_form(progress_url, {"p-progress": "50"}, token_from="/").status_code == 403
     assert other.post_form(f"/campaigns/{campaign.id}/actions", {"a-title": "x", "a-due_on": "2027-01-01"}, token_from="/").status_code == 403
-    assert staff.post_form(progress_url, {"p-progress": "150"}, token_from=token_page).status_code == 302
+    assert staff.post_form(progress_url, {"p-progress": "150"}, token_from=token_page).status_code == 422
     assert db.session.get(ActionItem, item.id).progress == 0
     assert staff.post_form(progress_url, {"p-progress": "60"}, token_from=token_page).status_code == 302
     db.session.expire_all()
     assert db.session.get(ActionItem, item.id).progress == 60
     added = staff.post_form(f"/campaigns/{campaign.id}/actions", {"a-title": "정류장 안내", "a-due_on": "2027-02-01"}, token_from=token_page)
     assert added.status_code == 302 and count(ActionItem) == 2
+
+
+def test_a_refused_plan_form_comes_back_with_its_errors_next_to_the_fields(setting, make_client):
+    """Not a flash message at the top of the page after a redirect: the scorecard itself, with the
+    error summary in the refused form, the field marked invalid and the summary linking to it."""
+    campaign = setting.campaign
+    close(campaign)
+    official = official_of(setting.answering)
+    with write_transaction():
+        item = services.add_action_item(official, campaign, "배차 간격 단축", date(2027, 3, 31), now())
+        other = services.add_action_item(official, campaign, "정류장 안내", date(2027, 4, 30), now())
+    staff = make_client()
+    staff.login(official.email)
+    staff.use_english()
+    token_page = f"/campaigns/{campaign.id}/scorecard"
+    refusals = {
+        # (url, data): the field whose error is shown, and its words
+        (f"/campaigns/{campaign.id}/actions/{item.id}", (("p-progress", "150"),)): (f"p-progress-{item.id}", "out of range"),
+        (f"/campaigns/{campaign.id}/actions/{item.id}", (("p-progress", "half"),)): (f"p-progress-{item.id}", "whole number"),
+        (f"/campaigns/{campaign.id}/actions", (("a-title", ""), ("a-due_on", "2027-01-01"))): ("a-title", "Say what will be done."),
+        (f"/campaigns/{campaign.id}/actions", (("a-title", "안내"), ("a-due_on", "31/12/2027"))): ("a-due_on", "Give a date like"),
+    }
+    for (url, data), (field_id, words) in refusals.items():
+        response = staff.post_form(url, dict(data), token_from=token_page)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, (url, data)
+        assert 'class="flash flash-error"' not in html
+        summary = html[html.index('class="error-summary"'):]
+        summary = summary[:summary.index("</div>")]
+        assert f'href="#{field_id}"' in summary and words in summary, (field_id, summary)
+        assert html.count('class="error-summary"') == 1  # only the refused form, not every row's
+        field_tag = html[html.index(f'id="{field_id}"') - 200:html.index(f'id="{field_id}"') + 200]
+        assert 'aria-invalid="true"' in field_tag
+    # The other row keeps its own ids and values, and what was typed into the refused one stays.
+    response = staff.post_form(f"/campaigns/{campaign.id}/actions/{item.id}", {"p-progress": "150", "p-note": "곧"}, token_from=token_page)
+    html = response.get_data(as_text=True)
+    assert f'id="p-progress-{other.id}"' in html and f'for="p-progress-{other.id}"' in html
+    assert 'value="150"' in html and "곧</textarea>" in html
+    db.session.expire_all()
+    assert db.session.get(ActionItem, item.id).progress == 0 and count(ActionItem) == 2
 
 
 # --- the scores CSV ---------------------------------------------------------------------------------------------------------------

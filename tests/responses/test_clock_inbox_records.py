@@ -101,7 +101,7 @@ def test_an_official_s_inbox_lists_their_department_s_open_clocks_soonest_first(
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert_well_structured(body, "inbox")
-    titles = re.findall(r'<th scope="row"><a href="/ideas/\d+">([^<]+)</a>', body)
+    titles = re.findall(r'<th scope="row"><a href="/ideas/\d+"[^>]*>([^<]+)</a>', body)
     assert titles == ["이미 지남", "곧 마감", "늦게 마감"]
     page = plain(body)
     assert "Overdue by 3 days" in page and "D-2: answer due" in page and "D-9: answer due" in page
