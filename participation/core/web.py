@@ -5,7 +5,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 from participation.core.forms import error_items
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.sanitize import plain_excerpt, render_markdown
-from participation.core.time import now
+from participation.core.time import format_local_date, format_local_datetime, now
 
 
 def select_locale() -> str:
@@ -179,17 +179,6 @@ def _template_helpers():
     }
 
 
-# CLDR's abbreviated Korean day period is "AM"/"PM"; residents read "오전"/"오후".
-DATETIME_PATTERNS = {"ko": "yyyy. M. d. aaaa h:mm", "en": "MMM d, yyyy, h:mm a"}
-
-
-def format_local_datetime(value, pattern: str | None = None) -> str:
-    """A timestamp as residents read it: in Seoul time, in their language, to the minute."""
-    if not value:
-        return ""
-    return format_datetime(value, pattern or DATETIME_PATTERNS.get(str(get_locale()), "medium"))
-
-
 def current_path() -> str:
     """This page's path and query, for `next` links back to it."""
     return request.full_path.rstrip("?")
@@ -275,7 +264,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["excerpt"] = plain_excerpt  # sanitized HTML -> a short line of plain text
     app.jinja_env.filters["datetime"] = format_local_datetime
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = format_local_date
     app.jinja_env.filters["localized"] = _localized
     app.jinja_env.filters["full_name"] = lambda district: district.full_name_for(str(get_locale())) if district else ""
     app.jinja_env.filters["fromisoformat"] = datetime.fromisoformat

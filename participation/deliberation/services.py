@@ -576,7 +576,7 @@ def latest_decision(target) -> ModerationAction | None:
 
 
 def _format_when(moment: datetime):
-    from participation.core.web import format_local_datetime
+    from participation.core.time import format_local_datetime
 
     return format_local_datetime(moment)
 

@@ -81,7 +81,7 @@ CHANNEL_LABELS = {"email": _l("In the list and by email"), "in_app": _l("In the 
 
 def _words(params: dict) -> dict:
     """Codes among the parameters, in words; dates in Seoul time."""
-    from participation.core.web import format_local_datetime
+    from participation.core.time import format_local_datetime
     from participation.deliberation.labels import MODERATION_REASON_LABELS
     from participation.ideas.labels import STATUS_LABELS
     from participation.responses.labels import DECISION_LABELS

@@ -29,6 +29,7 @@ from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.sanitize import render_markdown
 from participation.core.text import normalize_newlines
+from participation.core.time import format_local_date
 from participation.extensions import db
 from participation.ideas import photos
 from participation.panels import lottery, permissions, stats
@@ -186,7 +187,7 @@ def apply_refusal(user, panel: Panel, now: datetime):
 
 
 def _when(moment: datetime) -> str:
-    from participation.core.web import format_local_datetime
+    from participation.core.time import format_local_datetime
 
     return format_local_datetime(moment)
 
@@ -581,7 +582,7 @@ def save_evaluation(user: User, campaign: Campaign, data: EvaluationData, now: d
     if data.visit_date is not None and data.visit_date > now.date() + timedelta(days=1):
         raise ServiceError(_l("Give the date of your visit, no later than today."), field="visit_date", code="bad_date")
     if data.visit_date is not None and data.visit_date < earliest:
-        raise ServiceError(_l("Give the date of a recent visit, no earlier than %(earliest)s.", earliest=earliest.isoformat()),
+        raise ServiceError(_l("Give the date of a recent visit, no earlier than %(earliest)s.", earliest=format_local_date(earliest)),
                            field="visit_date", code="bad_date")
     evaluation = existing
     if evaluation is None:
