@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from participation.core.forms import error_items
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 from participation.core.sanitize import plain_excerpt, render_markdown
 from participation.core.time import format_local_date, format_local_datetime, now
 
@@ -131,9 +132,9 @@ def _rate_limit_message(exc):
     except AttributeError:
         minutes = 1
     if request.endpoint == "accounts.login":
-        return _l("Too many failed sign-in attempts. For your security, wait %(minutes)d minutes and try again.", minutes=minutes)
+        return lazy_ngettext("Too many failed sign-in attempts. For your security, wait %(minutes)d minute and try again.", "Too many failed sign-in attempts. For your security, wait %(minutes)d minutes and try again.", minutes, minutes=minutes)
     if request.endpoint == "accounts.register":
-        return _l("Too many accounts were created from this connection. Please try again in %(minutes)d minutes.", minutes=minutes)
+        return lazy_ngettext("Too many accounts were created from this connection. Please try again in %(minutes)d minute.", "Too many accounts were created from this connection. Please try again in %(minutes)d minutes.", minutes, minutes=minutes)
     if request.endpoint in RATE_LIMIT_MESSAGES:
         return RATE_LIMIT_MESSAGES[request.endpoint](minutes)
     return ERROR_TEXTS[429][1]

@@ -98,11 +98,11 @@ def test_a_department_with_routed_categories_or_officials_cannot_be_retired(admi
     department = make_department("교통정책과")
     category = make_category(department, "교통")
     response = admin_client.post_form(f"/admin/departments/{department.id}/retire", follow_redirects=True)
-    assert "1 active categories are routed to this department." in response.get_data(as_text=True)
+    assert "1 active category is routed to this department." in response.get_data(as_text=True)
     admin_client.post_form(f"/admin/categories/{category.id}/retire")
     official = make_user(roles={"official"}, department=department)
     response = admin_client.post_form(f"/admin/departments/{department.id}/retire", follow_redirects=True)
-    assert "1 officials still belong to this department." in response.get_data(as_text=True)
+    assert "1 official still belongs to this department." in response.get_data(as_text=True)
     assert official.department == department
     assert not db.session.get(Department, department.id).is_retired
 
