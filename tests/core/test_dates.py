@@ -61,3 +61,22 @@ def test_the_template_filters_are_the_helpers(app):
 
 def test_nothing_shown_for_a_missing_value(app):
     assert shown(app, "en", format_local_date, None) == "" == shown(app, "ko", format_local_datetime, None)
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_a_round_closing_at_midnight_shows_24_00_of_its_last_day(app_ctx, make_client, language):
+    from datetime import time, timedelta
+
+    from participation.core.time import now
+    from tests.factories import make_round
+
+    tomorrow = now().astimezone(SEOUL).date() + timedelta(days=1)
+    round_ = make_round("voting", at=datetime.combine(tomorrow, time(0), tzinfo=SEOUL).astimezone(UTC))
+    last_day = tomorrow + timedelta(days=9)  # voting closes at 00:00 ten days after `at`
+    client = make_client()
+    with client.session_transaction() as s:
+        s["lang"] = language
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    expected = f"{last_day.year}. {last_day.month}. {last_day.day}. 24:00" if language == "ko" else f"{last_day:%b} {last_day.day}, {last_day.year}, 24:00"
+    assert expected in page
+    assert "오전 12:00" not in page and "12:00 AM" not in page
