@@ -9,6 +9,7 @@ from participation.accounts.models import Category, Department, District, Distri
 from participation.core import reference, signals
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 from participation.extensions import db
 
 
@@ -78,7 +79,7 @@ def _guard_retiring(obj, **_):
             select(func.count()).select_from(Category).where(Category.department_id == obj.id, Category.retired_at.is_(None))
         )
         if routed:
-            return _l("%(count)d active categories are routed to this department. Route them elsewhere first.", count=routed)
+            return lazy_ngettext("%(count)d active category is routed to this department. Route it elsewhere first.", "%(count)d active categories are routed to this department. Route them elsewhere first.", routed, count=routed)
         officials = db.session.scalar(
             select(func.count())
             .select_from(User)
@@ -86,7 +87,7 @@ def _guard_retiring(obj, **_):
             .where(User.department_id == obj.id, UserRole.role == Role.OFFICIAL.value)
         )
         if officials:
-            return _l("%(count)d officials still belong to this department. Move them first.", count=officials)
+            return lazy_ngettext("%(count)d official still belongs to this department. Move them first.", "%(count)d officials still belong to this department. Move them first.", officials, count=officials)
     return None
 
 

@@ -171,10 +171,15 @@ def reference_list(kind: str):
     if form.validate_on_submit():
         done, obj = perform(form, lambda: spec.save(current_user, None, form, now()))
         if done:
-            flash(_("Created %(name)s.", name=obj.name_ko), "success")
+            flash(_("Created %(name)s.", name=_shown_name(obj)), "success")
             return redirect(url_for("admin.reference_list", kind=kind))
     status = form_status(form)
     return render_template("admin/reference_list.html", kind=kind, spec=spec, form=form, rows=_reference_rows(spec)), status
+
+
+def _shown_name(obj) -> str:
+    """The name in the page's language: English pages show the English name when there is one."""
+    return obj.name_for(str(get_locale()))
 
 
 def _get_reference(spec: ReferenceKind, item_id: int):
@@ -191,7 +196,7 @@ def reference_edit(kind: str, item_id: int):
     if form.validate_on_submit():
         done, _result = perform(form, lambda: spec.save(current_user, obj, form, now()))
         if done:
-            flash(_("Saved %(name)s.", name=obj.name_ko), "success")
+            flash(_("Saved %(name)s.", name=_shown_name(obj)), "success")
             return redirect(url_for("admin.reference_list", kind=kind))
     status = form_status(form)
     return render_template("admin/reference_edit.html", kind=kind, spec=spec, form=form, obj=obj), status
@@ -204,7 +209,7 @@ def reference_retire(kind: str, item_id: int, action: str):
     obj = _get_reference(spec, item_id)
     change = reference_services.retire if action == "retire" else reference_services.restore
     if perform_and_flash(lambda: change(current_user, obj, now())):
-        message = _("Retired %(name)s.", name=obj.name_ko) if action == "retire" else _("Restored %(name)s.", name=obj.name_ko)
+        message = _("Retired %(name)s.", name=_shown_name(obj)) if action == "retire" else _("Restored %(name)s.", name=_shown_name(obj))
         flash(message, "success")
     return redirect(url_for("admin.reference_list", kind=kind))
 

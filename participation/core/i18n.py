@@ -6,7 +6,7 @@ escape, like any other value: use `lazy_gettext` from here, never Flask-Babel's.
 """
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel.speaklater import LazyString
 from markupsafe import escape
 
@@ -18,6 +18,11 @@ class EscapedLazyString(LazyString):
 
 def lazy_gettext(string: str, **variables) -> EscapedLazyString:
     return EscapedLazyString(gettext, string, **variables)
+
+
+def lazy_ngettext(singular: str, plural: str, num: int, **variables) -> EscapedLazyString:
+    """The form for `num` of a message counting something ("1 vote", "2 votes"), made when shown."""
+    return EscapedLazyString(ngettext, singular, plural, num, **variables)
 
 
 def is_translated(message) -> bool:
@@ -47,7 +52,7 @@ def compile_stale_catalogs(translations) -> list[str]:
     return compiled
 
 
-EXTRACT_ARGS = ["--no-location", "--sort-output", "-k", "_l", "-k", "lazy_gettext", "--ignore-dirs", ".* __pycache__"]
+EXTRACT_ARGS = ["--no-location", "--sort-output", "-k", "_l", "-k", "lazy_gettext", "-k", "lazy_ngettext:1,2", "--ignore-dirs", ".* __pycache__"]
 
 
 def extract_messages(root, pot) -> None:

@@ -5,7 +5,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -15,9 +15,10 @@ from werkzeug.routing import IntegerConverter
 from participation.core import health
 from participation.core.forms import error_items
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 from participation.core.language import detect_language, in_language, lang_attribute
 from participation.core.sanitize import plain_excerpt, render_markdown
-from participation.core.time import now
+from participation.core.time import format_local_date, format_local_datetime, now
 
 
 def select_locale() -> str:
@@ -133,9 +134,9 @@ def _rate_limit_message(exc):
     except AttributeError:
         minutes = 1
     if request.endpoint == "accounts.login":
-        return _l("Too many failed sign-in attempts. For your security, wait %(minutes)d minutes and try again.", minutes=minutes)
+        return lazy_ngettext("Too many failed sign-in attempts. For your security, wait %(minutes)d minute and try again.", "Too many failed sign-in attempts. For your security, wait %(minutes)d minutes and try again.", minutes, minutes=minutes)
     if request.endpoint == "accounts.register":
-        return _l("Too many accounts were created from this connection. Please try again in %(minutes)d minutes.", minutes=minutes)
+        return lazy_ngettext("Too many accounts were created from this connection. Please try again in %(minutes)d minute.", "Too many accounts were created from this connection. Please try again in %(minutes)d minutes.", minutes, minutes=minutes)
     if request.endpoint in RATE_LIMIT_MESSAGES:
         return RATE_LIMIT_MESSAGES[request.endpoint](minutes)
     return ERROR_TEXTS[429][1]
@@ -183,17 +184,6 @@ def _template_helpers():
         "current_locale": locale,
         "city_name": current_app.config["CITY_NAME"].get(locale, current_app.config["CITY_NAME"]["ko"]),
     }
-
-
-# CLDR's abbreviated Korean day period is "AM"/"PM"; residents read "오전"/"오후".
-DATETIME_PATTERNS = {"ko": "yyyy. M. d. aaaa h:mm", "en": "MMM d, yyyy, h:mm a"}
-
-
-def format_local_datetime(value, pattern: str | None = None) -> str:
-    """A timestamp as residents read it: in Seoul time, in their language, to the minute."""
-    if not value:
-        return ""
-    return format_datetime(value, pattern or DATETIME_PATTERNS.get(str(get_locale()), "medium"))
 
 
 def current_path() -> str:
@@ -307,7 +297,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["excerpt"] = plain_excerpt  # sanitized HTML -> a short line of plain text
     app.jinja_env.filters["datetime"] = format_local_datetime
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = format_local_date
     app.jinja_env.filters["localized"] = _localized
     app.jinja_env.filters["full_name"] = _full_name
     app.jinja_env.filters["fromisoformat"] = datetime.fromisoformat

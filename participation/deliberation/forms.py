@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from participation.core.forms import ChoiceField, TextField, options
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 from participation.deliberation.labels import (
     DECISION_LABELS,
     FLAG_REASON_LABELS,
@@ -93,7 +94,7 @@ class SuspendForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        periods = [(d, _l("%(num)d days", num=d)) for d in SUSPENSION_DAYS]
+        periods = [(d, lazy_ngettext("%(num)d day", "%(num)d days", d)) for d in SUSPENSION_DAYS]
         self.days.choices = options([("", _l("Choose a period"))] + periods + [(0, _l("Lift the suspension"))])
         self.reason.choices = options(
             [("", _l("Choose a reason"))] + [(c.value, MODERATION_REASON_LABELS[c]) for c in HIDE_REASONS]

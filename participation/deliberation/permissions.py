@@ -23,7 +23,7 @@ def taking_part_refusal(user, now: datetime):
     """What a signed-in person who may not take part is told (a suspension and its end), or None."""
     if _signed_in(user) and user.is_suspended(now):
         from participation.core.i18n import lazy_gettext as _l
-        from participation.core.web import format_local_datetime
+        from participation.core.time import format_local_datetime
 
         return _l("Your account is suspended until %(when)s.", when=format_local_datetime(user.suspended_until))
     return None

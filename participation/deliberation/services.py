@@ -22,6 +22,7 @@ from participation.core import audit, signals
 from participation.core.db import lock_for_update
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 from participation.core.sanitize import render_markdown
 from participation.core.text import normalize_newlines
 from participation.deliberation import permissions, subjects
@@ -165,7 +166,7 @@ def post_comment(author: User, subject, stance: str, body: str, parent: Comment 
             raise ServiceError(_l("That comment belongs to another discussion."), code="wrong_thread")
         if parent.depth >= MAX_DEPTH:
             raise ServiceError(
-                _l("Replies go at most %(depth)d levels deep. Reply to an earlier comment instead.", depth=MAX_DEPTH),
+                lazy_ngettext("Replies go at most %(depth)d level deep. Reply to an earlier comment instead.", "Replies go at most %(depth)d levels deep. Reply to an earlier comment instead.", MAX_DEPTH, depth=MAX_DEPTH),
                 code="too_deep",
             )
         if parent.status != CommentStatus.VISIBLE:
@@ -576,7 +577,7 @@ def latest_decision(target) -> ModerationAction | None:
 
 
 def _format_when(moment: datetime):
-    from participation.core.web import format_local_datetime
+    from participation.core.time import format_local_datetime
 
     return format_local_datetime(moment)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +12,7 @@ from participation.accounts.models import User
 from participation.core.db import write_transaction
 from participation.core.errors import ServiceError
 from participation.core.forms import form_status, perform
-from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 from participation.core.pagecache import forget_pages
 from participation.core.permissions import permission_required, require
 from participation.core.time import now
@@ -98,13 +99,13 @@ def _rate_limit_messages(state):
     from participation.core.web import RATE_LIMIT_MESSAGES
 
     def posting(minutes):
-        return _l("You are posting faster than we allow, to keep discussions fair. Please wait %(minutes)d minutes and try again.", minutes=minutes)
+        return lazy_ngettext("You are posting faster than we allow, to keep discussions fair. Please wait %(minutes)d minute and try again.", "You are posting faster than we allow, to keep discussions fair. Please wait %(minutes)d minutes and try again.", minutes, minutes=minutes)
 
     def reporting(minutes):
-        return _l("You have sent many reports in a short time. Please wait %(minutes)d minutes and try again.", minutes=minutes)
+        return lazy_ngettext("You have sent many reports in a short time. Please wait %(minutes)d minute and try again.", "You have sent many reports in a short time. Please wait %(minutes)d minutes and try again.", minutes, minutes=minutes)
 
     def voting(minutes):
-        return _l("You are voting on comments faster than we allow. Please wait %(minutes)d minutes and try again.", minutes=minutes)
+        return lazy_ngettext("You are voting on comments faster than we allow. Please wait %(minutes)d minute and try again.", "You are voting on comments faster than we allow. Please wait %(minutes)d minutes and try again.", minutes, minutes=minutes)
 
     RATE_LIMIT_MESSAGES.update(
         {
@@ -196,7 +197,7 @@ def new_comment(kind_name: str, subject_id: int):
         form.parent_id.data = str(parent.id) if parent else ""
     closed = permissions.closed_reason(subject, moment)
     if closed is None and parent is not None and not permissions.can_reply(current_user, parent, subject, moment):
-        closed = _("Replies go at most %(depth)d levels deep. Reply to an earlier comment instead.", depth=MAX_DEPTH) \
+        closed = ngettext("Replies go at most %(depth)d level deep. Reply to an earlier comment instead.", "Replies go at most %(depth)d levels deep. Reply to an earlier comment instead.", MAX_DEPTH, depth=MAX_DEPTH) \
             if parent.depth >= MAX_DEPTH else _("You can only reply to a comment that is shown.")
     if request.method == "POST" and form.validate_on_submit():
         done, comment = perform(form, lambda: services.post_comment(current_user, subject, form.stance.data, form.body.data, parent, moment))

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from participation.core.forms import CheckboxListField, ChoiceField, TextField, options
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 from participation.ideas.models import BODY_MAX, MAX_PHOTOS, TITLE_MAX
 
 # South Korea, generously: a typed location outside it is almost certainly a mistake.
@@ -64,7 +65,7 @@ class IdeaForm(FlaskForm):
     )
     photos = MultipleFileField(
         _l("Photos (optional)"),
-        description=_l("Up to %(count)d photos, JPEG, PNG or WebP, 5 MB each. Location data in photos is removed.", count=MAX_PHOTOS),
+        description=lazy_ngettext("Up to %(count)d photo, JPEG, PNG or WebP, 5 MB. Location data in photos is removed.", "Up to %(count)d photos, JPEG, PNG or WebP, 5 MB each. Location data in photos is removed.", MAX_PHOTOS, count=MAX_PHOTOS),
         render_kw={"accept": "image/jpeg,image/png,image/webp"},
     )
     remove_photo_ids = CheckboxListField(_l("Remove photos"), coerce=int)

@@ -29,7 +29,7 @@ def suspension_refusal(user, now: datetime, idea: Idea | None = None):
     else may not change it."""
     if _resident(user) and user.is_suspended(now) and (idea is None or _is_author(user, idea)):
         from participation.core.i18n import lazy_gettext as _l
-        from participation.core.web import format_local_datetime
+        from participation.core.time import format_local_datetime
 
         return _l("Your account is suspended until %(when)s.", when=format_local_datetime(user.suspended_until))
     return None

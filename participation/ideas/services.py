@@ -11,6 +11,7 @@ from participation.core import audit, signals
 from participation.core.db import lock_for_update
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 from participation.extensions import db
 from participation.ideas.models import (
     LISTED_STATUSES,
@@ -104,7 +105,7 @@ def _apply_idea_data(idea: Idea, data: IdeaData) -> list[str]:
 
 def _add_photos(idea: Idea, photos: list[ProcessedPhoto], now: datetime) -> None:
     if len(idea.photos) + len(photos) > MAX_PHOTOS:
-        raise ServiceError(_l("An idea can have at most %(count)d photos.", count=MAX_PHOTOS), field="photos", code="too_many_photos")
+        raise ServiceError(lazy_ngettext("An idea can have at most %(count)d photo.", "An idea can have at most %(count)d photos.", MAX_PHOTOS, count=MAX_PHOTOS), field="photos", code="too_many_photos")
     folder = photo_folder()
     start = max((p.position for p in idea.photos), default=-1) + 1
     for offset, photo in enumerate(photos):

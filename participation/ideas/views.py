@@ -27,6 +27,7 @@ from participation.accounts.reference import districts_in_tree_order
 from participation.core.errors import ServiceError
 from participation.core.forms import form_status, options, perform
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 from participation.core.pagecache import cached_for_visitors, forget_pages
 from participation.core.permissions import require
 from participation.core.time import now
@@ -157,7 +158,7 @@ def _processed_photos(form: IdeaForm, already: int = 0):
     """Check and re-encode every uploaded photo; None (with errors on the form) if any is refused."""
     files = form.uploaded_files()
     if already + len(files) > MAX_PHOTOS:
-        form.photos.errors = [_l("An idea can have at most %(count)d photos.", count=MAX_PHOTOS)]
+        form.photos.errors = [lazy_ngettext("An idea can have at most %(count)d photo.", "An idea can have at most %(count)d photos.", MAX_PHOTOS, count=MAX_PHOTOS)]
         return None
     processed = []
     for upload in files:

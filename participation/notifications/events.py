@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import ngettext
+
 from participation.core.i18n import lazy_gettext as _l
 from participation.notifications.models import Kind
 
@@ -21,7 +23,7 @@ class Event:
 
 EVENTS: dict[str, Event] = {
     # The author of an idea (and, for status and answers, its followers).
-    "tier_reached": Event(Kind.MY_IDEAS, _l("Your idea “%(title)s” reached %(threshold)s votes: an official answer is now due by %(due)s."),
+    "tier_reached": Event(Kind.MY_IDEAS, _l("Your idea “%(title)s” reached %(votes)s: an official answer is now due by %(due)s."),
                           _l("Your idea reached a response tier")),
     "commented": Event(Kind.MY_IDEAS, _l("%(name)s commented on your idea “%(title)s”."), _l("A new comment on your idea")),
     "status": Event(Kind.FOLLOWED, _l("“%(title)s” is now: %(status)s."), _l("An idea you follow has news")),
@@ -81,7 +83,7 @@ CHANNEL_LABELS = {"email": _l("In the list and by email"), "in_app": _l("In the 
 
 def _words(params: dict) -> dict:
     """Codes among the parameters, in words; dates in Seoul time."""
-    from participation.core.web import format_local_datetime
+    from participation.core.time import format_local_datetime
     from participation.deliberation.labels import MODERATION_REASON_LABELS
     from participation.ideas.labels import STATUS_LABELS
     from participation.responses.labels import DECISION_LABELS
@@ -92,6 +94,13 @@ def _words(params: dict) -> dict:
     for name, labels in lookups.items():
         if name in words:
             words[name] = labels.get(words[name], words[name])
+    if "threshold" in words:
+        try:
+            threshold = int(words["threshold"])
+        except (TypeError, ValueError):
+            threshold = None
+        if threshold is not None:
+            words["votes"] = ngettext("%(votes)s vote", "%(votes)s votes", threshold, votes=f"{threshold:,}")
     if "what" in words:
         words["what"] = _l("comment") if words["what"] == "comment" else _l("idea")
     for name in ("due", "when"):

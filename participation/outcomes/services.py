@@ -24,6 +24,7 @@ from participation.core import audit, signals
 from participation.core.db import write_transaction
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 from participation.extensions import db
 from participation.ideas.models import LISTED_STATUSES, Idea, IdeaStatus, TimelineEvent
 from participation.ideas.services import record_timeline
@@ -290,7 +291,7 @@ def publish_early(actor: User, round_: Round, now: datetime) -> None:
     missing = missing_answers(round_)
     if missing:
         raise ServiceError(
-            _l("%(count)d selected ideas still have no official response. Publish once every one is answered.", count=len(missing)),
+            lazy_ngettext("%(count)d selected idea still has no official response. Publish once it is answered.", "%(count)d selected ideas still have no official response. Publish once every one is answered.", len(missing), count=len(missing)),
             code="answers_missing",
         )
     if not _claim_publish(round_.id, now):

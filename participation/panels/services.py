@@ -27,8 +27,10 @@ from participation.core import audit, signals
 from participation.core.db import lock_for_update, write_transaction
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 from participation.core.sanitize import render_markdown
 from participation.core.text import normalize_newlines
+from participation.core.time import format_local_date
 from participation.extensions import db
 from participation.ideas import photos
 from participation.panels import lottery, permissions, stats
@@ -186,7 +188,7 @@ def apply_refusal(user, panel: Panel, now: datetime):
 
 
 def _when(moment: datetime) -> str:
-    from participation.core.web import format_local_datetime
+    from participation.core.time import format_local_datetime
 
     return format_local_datetime(moment)
 
@@ -312,7 +314,7 @@ def appoint(actor: User, panel: Panel, member: PanelMember, now: datetime) -> Pa
     if panel.selection_method == SelectionMethod.LOTTERY and panel.drawn_at is None:
         raise ServiceError(_l("Members of this panel are drawn by lot; make the draw first."), code="not_drawn")
     if len(members(panel)) >= panel.target_size:
-        raise ServiceError(_l("The panel is full (%(size)d members).", size=panel.target_size), code="full")
+        raise ServiceError(lazy_ngettext("The panel is full (%(size)d member).", "The panel is full (%(size)d members).", panel.target_size, size=panel.target_size), code="full")
     member.status, member.joined_at, member.left_at = MemberStatus.SELECTED.value, now, None
     # Chosen by hand, even on a lottery panel: "replacement" (shown as "from the reserve") is kept for
     # the places fill_place gives by the published rule, so the public can tell the two apart.
@@ -343,7 +345,7 @@ def fill_place(actor: User, panel: Panel, now: datetime) -> PanelMember:
     everyone = applicants(panel)
     current = [m for m in everyone if m.status == MemberStatus.SELECTED]
     if len(current) >= panel.target_size:
-        raise ServiceError(_l("The panel is full (%(size)d members).", size=panel.target_size), code="full")
+        raise ServiceError(lazy_ngettext("The panel is full (%(size)d member).", "The panel is full (%(size)d members).", panel.target_size, size=panel.target_size), code="full")
     drawn = [m for m in everyone if m.status in (MemberStatus.SELECTED, MemberStatus.NOT_SELECTED, MemberStatus.LEFT)]
     unavailable = {m.pseudonym for m in drawn if m.status != MemberStatus.NOT_SELECTED}
     # The downloadable lottery.py's own rule, so anyone can check the fill as they check the draw.
@@ -468,7 +470,7 @@ def add_criterion(actor: User, campaign: Campaign, data: CriterionData, now: dat
     lock_for_update(campaign)
     _require_draft(campaign, now)
     if len(campaign.criteria) >= MAX_CRITERIA:
-        raise ServiceError(_l("A rubric has at most %(max)d criteria.", max=MAX_CRITERIA), code="too_many")
+        raise ServiceError(lazy_ngettext("A rubric has at most %(max)d criterion.", "A rubric has at most %(max)d criteria.", MAX_CRITERIA, max=MAX_CRITERIA), code="too_many")
     name = _text(data.name, field="name", label=_l("The criterion's name"), maximum=NAME_MAX)
     description = _text(data.description, field="description", label=_l("The description"), maximum=TEXT_MAX, required=False)
     if data.weight is None or not data.weight > 0 or data.weight > 100:
@@ -581,7 +583,7 @@ def save_evaluation(user: User, campaign: Campaign, data: EvaluationData, now: d
     if data.visit_date is not None and data.visit_date > now.date() + timedelta(days=1):
         raise ServiceError(_l("Give the date of your visit, no later than today."), field="visit_date", code="bad_date")
     if data.visit_date is not None and data.visit_date < earliest:
-        raise ServiceError(_l("Give the date of a recent visit, no earlier than %(earliest)s.", earliest=earliest.isoformat()),
+        raise ServiceError(_l("Give the date of a recent visit, no earlier than %(earliest)s.", earliest=format_local_date(earliest)),
                            field="visit_date", code="bad_date")
     evaluation = existing
     if evaluation is None:

@@ -165,7 +165,7 @@ def apply(panel_id: int):
 
 
 def _fmt(moment) -> str:
-    from participation.core.web import format_local_datetime
+    from participation.core.time import format_local_datetime
 
     return format_local_datetime(moment)
 

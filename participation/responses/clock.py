@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from participation.core.time import SEOUL, as_utc
+from participation.core.time import SEOUL, as_utc, deadline_day
 
 OPEN = "open"  # due on a later day
 TODAY = "today"  # due later today
@@ -22,7 +22,7 @@ class Countdown:
     # OPEN: days left; OVERDUE: days past the due date (0 on the due day itself, after the
     # due time); ANSWERED: days late (0 when on time or late by hours on the due day).
     days: int
-    due_date: date  # in Seoul
+    due_date: date  # in Seoul; a deadline at 00:00 belongs to the day before
     due_at: datetime
     late: bool = False  # ANSWERED after the due time
 
@@ -33,7 +33,7 @@ class Countdown:
 
 def countdown(due, now: datetime) -> Countdown:
     """Where `due` (a ResponseDue) stands at `now`."""
-    due_day = seoul_date(due.due_at)
+    due_day = deadline_day(due.due_at)
     if due.answered_at is not None:
         late = due.was_late()
         days = max((seoul_date(due.answered_at) - due_day).days, 0) if late else 0

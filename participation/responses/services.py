@@ -21,6 +21,7 @@ from participation.core import audit, signals
 from participation.core.db import lock_for_update
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 from participation.core.sanitize import render_markdown
 from participation.core.text import normalize_newlines
 from participation.extensions import db
@@ -154,7 +155,7 @@ def clean_response(data: ResponseData, now: datetime) -> ResponseData:
         )
     planned = data.planned_completion
     if planned is not None and not (date(2000, 1, 1) <= planned <= date(now.year + PLANNED_YEARS_AHEAD, 12, 31)):
-        raise ServiceError(_l("Give a planned completion date within the next %(years)d years.", years=PLANNED_YEARS_AHEAD),
+        raise ServiceError(lazy_ngettext("Give a planned completion date within the next %(years)d year.", "Give a planned completion date within the next %(years)d years.", PLANNED_YEARS_AHEAD, years=PLANNED_YEARS_AHEAD),
                            field="planned_completion", code="bad_date")
     budget = data.budget_estimate
     if budget is not None and not 0 <= budget <= BUDGET_MAX:

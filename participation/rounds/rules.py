@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 
 MAX_TIERS = 5
 
@@ -39,7 +40,7 @@ def tier_problems(tiers: list[TierSpec]) -> list[object]:
         return [_l("Add at least one response tier.")]
     problems = []
     if len(tiers) > MAX_TIERS:
-        problems.append(_l("Use at most %(count)d response tiers.", count=MAX_TIERS))
+        problems.append(lazy_ngettext("Use at most %(count)d response tier.", "Use at most %(count)d response tiers.", MAX_TIERS, count=MAX_TIERS))
     thresholds = [t.threshold for t in tiers]
     if any(b <= a for a, b in zip(thresholds, thresholds[1:], strict=False)):
         problems.append(_l("Each tier must need more votes than the one before it."))

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import format_datetime
-
 from participation.accounts.models import Role
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.time import format_local_datetime
 from participation.ideas.models import Idea, IdeaStatus
 from participation.rounds.models import Phase
 
@@ -22,13 +21,13 @@ def vote_refusal(user, idea: Idea, now: datetime):
     if not can_take_part(user):
         return _l("Sign in to support ideas.")
     if user.is_suspended(now):
-        return _l("Your account is suspended until %(when)s.", when=format_datetime(user.suspended_until, "yyyy. M. d. HH:mm"))
+        return _l("Your account is suspended until %(when)s.", when=format_local_datetime(user.suspended_until))
     round_ = idea.round
     phase = round_.phase(now)
     if phase in (Phase.DRAFT, Phase.UPCOMING, Phase.SUBMISSION, Phase.REVIEW):
-        return _l("Voting in this round opens on %(when)s.", when=format_datetime(round_.voting_opens_at, "yyyy. M. d. HH:mm"))
+        return _l("Voting in this round opens on %(when)s.", when=format_local_datetime(round_.voting_opens_at))
     if phase != Phase.VOTING:
-        return _l("Voting in this round closed on %(when)s.", when=format_datetime(round_.voting_closes_at, "yyyy. M. d. HH:mm"))
+        return _l("Voting in this round closed on %(when)s.", when=format_local_datetime(round_.voting_closes_at))
     if idea.status == IdeaStatus.WITHDRAWN:
         return _l("This idea was withdrawn by its author and can no longer be supported.")
     if idea.status != IdeaStatus.PUBLISHED:

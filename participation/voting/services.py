@@ -21,6 +21,7 @@ from participation.core import audit, signals
 from participation.core.db import lock_for_update
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 from participation.extensions import db
 from participation.ideas.models import Idea, TimelineEvent
 from participation.ideas.services import record_timeline
@@ -121,7 +122,7 @@ def cast_vote(user: User, idea: Idea, now: datetime) -> VoteResult:
     left = votes_left(user, round_)
     if left == 0:
         raise ServiceError(
-            _l("You have used all %(count)d of your votes in this round. Withdraw one to support another idea.", count=round_.votes_per_resident),
+            lazy_ngettext("You have used your %(count)d vote in this round. Withdraw it to support another idea.", "You have used all %(count)d of your votes in this round. Withdraw one to support another idea.", round_.votes_per_resident, count=round_.votes_per_resident),
             code="allowance_used",
         )
     db.session.execute(insert(Vote).values(idea_id=idea.id, user_id=user.id, round_id=round_.id, created_at=now))

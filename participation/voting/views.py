@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from participation.core.db import write_transaction
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 from participation.core.permissions import permission_required, require
 from participation.core.time import now
 from participation.core.web import current_path, is_safe_next, wants_json
@@ -108,7 +109,7 @@ def _votes_left_text(left: int | None) -> str:
 def _cast_message(result):
     if result.votes_left is None:
         return _l("You support this idea.")
-    return _l("You support this idea. You have %(count)d votes left in this round.", count=result.votes_left)
+    return lazy_ngettext("You support this idea. You have %(count)d vote left in this round.", "You support this idea. You have %(count)d votes left in this round.", result.votes_left, count=result.votes_left)
 
 
 def _withdraw_message(result):

@@ -98,11 +98,11 @@ def test_a_department_with_routed_categories_or_officials_cannot_be_retired(admi
     department = make_department("교통정책과")
     category = make_category(department, "교통")
     response = admin_client.post_form(f"/admin/departments/{department.id}/retire", follow_redirects=True)
-    assert "1 active categories are routed to this department." in response.get_data(as_text=True)
+    assert "1 active category is routed to this department." in response.get_data(as_text=True)
     admin_client.post_form(f"/admin/categories/{category.id}/retire")
     official = make_user(roles={"official"}, department=department)
     response = admin_client.post_form(f"/admin/departments/{department.id}/retire", follow_redirects=True)
-    assert "1 officials still belong to this department." in response.get_data(as_text=True)
+    assert "1 official still belongs to this department." in response.get_data(as_text=True)
     assert official.department == department
     assert not db.session.get(Department, department.id).is_retired
 
@@ -128,3 +128,35 @@ def test_retire_and_restore_only_by_post_and_only_known_kinds(admin_client):
     assert admin_client.get(f"/admin/departments/{department.id}/retire").status_code == 405
     assert admin_client.get("/admin/planets/").status_code == 404
     assert admin_client.get("/admin/departments/999999").status_code == 404
+
+
+def _edit_page_parts(body: str) -> tuple[str, str]:
+    import re
+
+    title = re.search(r"<title>(.*?)</title>", body, re.S).group(1)
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S).group(1)
+    return title, heading
+
+
+def test_reference_edit_pages_are_headed_in_the_page_s_language(admin_client):
+    department = make_department("도시재생과", "Urban Regeneration")
+    items = {
+        "departments": department,
+        "categories": make_category(department, name_ko="교통"),
+        "districts": make_district("중앙동", name_en="Jungang-dong"),
+    }
+    for kind, obj in items.items():
+        title, heading = _edit_page_parts(admin_client.get(f"/admin/{kind}/{obj.id}").get_data(as_text=True))
+        assert obj.name_en in title and obj.name_en in heading, kind
+        assert obj.name_ko not in title and obj.name_ko not in heading, kind
+        # The edit link's hidden name, and the saved message, are English too.
+        listing = admin_client.get(f"/admin/{kind}/").get_data(as_text=True)
+        assert f'<span class="visually-hidden"> {obj.name_en}</span>' in listing, kind
+    response = admin_client.post_form(f"/admin/districts/{items['districts'].id}/retire", follow_redirects=True)
+    assert "Retired Jungang-dong." in response.get_data(as_text=True)
+
+    with admin_client.session_transaction() as session:
+        session["lang"] = "ko"
+    for kind, obj in items.items():
+        title, heading = _edit_page_parts(admin_client.get(f"/admin/{kind}/{obj.id}").get_data(as_text=True))
+        assert obj.name_ko in title and obj.name_ko in heading, kind

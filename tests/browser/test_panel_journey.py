@@ -300,7 +300,7 @@ def test_apply_draw_evaluate_close_answer_publish_and_read_the_scorecard(people,
     expect(response).to_contain_text("출퇴근 시간 배차 간격을 10분 이내로 줄이겠습니다.")
     expect(response.get_by_role("link", name=re.compile("Answer the scorecard|Revise the response"))).to_have_count(0)
     action = v.get_by_role("region", name="Action plan").get_by_role("row").filter(has_text="7번 노선 출퇴근 증차 2대")
-    expect(action).to_contain_text("2027-03-31")
+    expect(action).to_contain_text("Mar 31, 2027")  # typed as ISO, shown in the locale format
     expect(action).to_contain_text("0%")
     expect(v.get_by_role("button", name="Publish now")).to_have_count(0)
     # Comments are not on the scorecard page at all; the payload never becomes an element.

@@ -371,6 +371,7 @@ def test_a_suspended_resident_reads_but_cannot_take_part_until_lifted(idea, make
     moderator = signed_in(make_client, make_user(roles={"moderator"}))
     form = moderator.get(f"/moderation/users/{resident.id}/suspend")
     assert form.status_code == 200 and "정지될주민" in form.text
+    assert ">1 day</option>" in form.text and ">7 days</option>" in form.text and "1 days" not in form.text
     before = now()
     response = moderator.post_form(f"/moderation/users/{resident.id}/suspend", {"days": "7", "reason": "abuse", "note": "반복된 욕설"})
     assert response.status_code == 302

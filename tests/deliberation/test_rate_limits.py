@@ -12,9 +12,9 @@ from participation.extensions import db
 from tests.deliberation.helpers import post, signed_in, text_of
 from tests.factories import make_idea, make_round, make_user
 
-TOO_MANY_COMMENTS = "You are posting faster than we allow, to keep discussions fair. Please wait 1 minutes and try again."
+TOO_MANY_COMMENTS = "You are posting faster than we allow, to keep discussions fair. Please wait 1 minute and try again."
 TOO_MANY_REPORTS = "You have sent many reports in a short time. Please wait"
-TOO_MANY_VOTES = "You are voting on comments faster than we allow. Please wait 1 minutes and try again."
+TOO_MANY_VOTES = "You are voting on comments faster than we allow. Please wait 1 minute and try again."
 
 
 @pytest.fixture

@@ -545,3 +545,16 @@ def test_an_automatic_follow_never_undoes_an_unfollow(app_ctx, make_client):
     assert notes.is_following(voter, "idea", _other.id)
     assert again.post_form(f"/follow/idea/{idea.id}").status_code == 302
     assert _follow_row(voter, idea).active is True and _follow_row(voter, idea).automatic is False
+
+
+def test_a_tier_of_one_vote_is_told_in_the_singular(app):
+    from flask import session
+
+    from participation.notifications.events import text_of
+
+    with app.test_request_context("/"):
+        session["lang"] = "en"
+        one = text_of("tier_reached", {"title": "그늘막", "threshold": 1, "due": "2026-12-10T03:00:00+00:00"})
+        many = text_of("tier_reached", {"title": "그늘막", "threshold": 1000, "due": "2026-12-10T03:00:00+00:00"})
+    assert one.startswith("Your idea “그늘막” reached 1 vote: an official answer is now due by Dec 10, 2026")
+    assert many.startswith("Your idea “그늘막” reached 1,000 votes:")

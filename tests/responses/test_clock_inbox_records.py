@@ -5,6 +5,7 @@ import re
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from babel.dates import format_date
 
 from participation.core.time import SEOUL, now
 from participation.extensions import db
@@ -24,6 +25,10 @@ def seoul_day(days_from_today: int, hh: int = 18) -> datetime:
     """hh:00 Seoul time, some days from today in Seoul."""
     today = now().astimezone(SEOUL).date()
     return datetime.combine(today + timedelta(days=days_from_today), time(hh), tzinfo=SEOUL).astimezone(UTC)
+
+
+def english_day(moment: datetime) -> str:
+    return format_date(clock.seoul_date(moment), "MMM d, yyyy", locale="en")
 
 
 # --- the clock, counted in Seoul calendar days ------------------------------------------------------------
@@ -61,7 +66,7 @@ def test_the_idea_page_counts_down_and_then_shows_overdue(app_ctx, make_client):
     client = visitor(make_client)
     due = set_due(setting.selected, seoul_day(5))
     page = plain(client.get(f"/ideas/{setting.selected.id}").get_data(as_text=True))
-    assert f"D-5: answer due {clock.seoul_date(due.due_at).isoformat()}" in page
+    assert f"D-5: answer due {english_day(due.due_at)}" in page
     assert "response-clock-overdue" not in page
 
     due = set_due(setting.selected, seoul_day(-3))
@@ -69,7 +74,7 @@ def test_the_idea_page_counts_down_and_then_shows_overdue(app_ctx, make_client):
     assert 'class="response-clock response-clock-overdue"' in response.get_data(as_text=True)
     page = plain(response.get_data(as_text=True))
     assert "Overdue by 3 days" in page
-    assert f"(answer was due {clock.seoul_date(due.due_at).isoformat()} )" in page
+    assert f"(answer was due {english_day(due.due_at)} )" in page
     assert_well_structured(response.get_data(as_text=True), "idea page")
 
 

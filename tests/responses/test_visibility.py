@@ -6,10 +6,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 
-from participation.core.time import now
-from participation.core.web import DATETIME_PATTERNS
+from participation.core.time import format_local_datetime, now
 from participation.extensions import db
 from participation.ideas.visibility import RESULT_EVENTS, shown_status, shown_timeline
 from tests.deliberation.helpers import signed_in, text_of, visitor
@@ -80,7 +79,7 @@ def test_outsiders_cannot_learn_the_selection_or_the_answer_before_publication(u
             assert not leaks(page), (role, url, leaks(page))
             if url.startswith("/ideas/"):
                 with force_locale("en"):
-                    when = format_datetime(publish_at, DATETIME_PATTERNS["en"])
+                    when = format_local_datetime(publish_at)
                 assert f"Voting closed — results will be published on {when}." in page, (role, url)
         # The vote counts stay as they were during voting.
         assert "3 votes" in text_of(client.get(f"/ideas/{unpublished.selected.id}"))

@@ -226,7 +226,7 @@ def test_the_timeline_shows_a_reached_tier_in_the_readers_language(client, app_c
     with write_transaction():
         services.cast_vote(make_user(), idea, round_.voting_opens_at)
     client.use_english()
-    assert "1 votes: the owning department answers by" in client.get(f"/ideas/{idea.id}").get_data(as_text=True)
+    assert "1 vote: the owning department answers by" in client.get(f"/ideas/{idea.id}").get_data(as_text=True)
 
 
 def test_lists_show_counts_and_what_you_support(voter):
@@ -293,3 +293,15 @@ def test_reconcile_command_reports_and_repairs(runner, app_ctx):
     assert f"idea {idea.id}: counter 5, votes 1 (repaired)" in result.output
     db.session.expire_all()
     assert db.session.get(Idea, idea.id).vote_count == 1
+
+
+def test_one_vote_left_and_one_vote_used_read_in_the_singular(voter):
+    round_ = make_round("voting", votes_per_resident=2)
+    first, second = make_idea(round_), make_idea(round_)
+    page = voter.post_form(f"/ideas/{first.id}/vote", follow_redirects=True).get_data(as_text=True)
+    assert "You support this idea. You have 1 vote left in this round." in page and "1 votes" not in page
+    voter.post_form(f"/ideas/{second.id}/vote")
+    single = make_round("voting", votes_per_resident=1)
+    voter.post_form(f"/ideas/{make_idea(single).id}/vote")
+    page = voter.post_form(f"/ideas/{make_idea(single).id}/vote", follow_redirects=True).get_data(as_text=True)
+    assert "You have used your 1 vote in this round. Withdraw it to support another idea." in page
