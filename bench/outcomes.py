@@ -144,7 +144,7 @@ def bench_engine(engine: str, repeats: int, ideas: int, residents: int, votes: i
     print(f"  {engine:8} {ideas:,} ideas, {cast:,} votes, {follows:,} follows, {selected} selected, {told:,} notifications "
           f"(second close: {'nothing to do' if not again else 'CLOSED AGAIN'})", flush=True)
     for name, result in sweeps.items():
-        print(f"  {engine:8} {name + ' sweep':14} longest transaction {result['longest_ms']:8.1f} ms   p95 {result['p95_ms']:7.1f} ms   "
+        print(f"  {engine:8} {name + ' sweep':14} longest transaction {result['longest_ms']:8.1f} ms   (first, the claim: {result['first_ms']:.1f} ms)   p95 {result['p95_ms']:7.1f} ms   "
               f"{result['write_transactions']:4d} write transactions   {result['elapsed_ms']:8.1f} ms in all", flush=True)
 
     count_statements = statement_counter(app)

@@ -240,7 +240,8 @@ def _channels(user_ids: list[int], kinds: set[str]) -> dict[tuple[int, str], str
     return {(user_id, kind): chosen.get((user_id, kind), Channel.EMAIL.value) for user_id in user_ids for kind in kinds}
 
 
-CHUNK = 500  # rows per INSERT (SQLite allows 32,766 parameters a statement), and per transaction in a sweep
+CHUNK = 500  # rows per INSERT (SQLite allows 32,766 parameters a statement)
+SWEEP_CHUNK = 200  # people told per transaction of their own in a sweep (a fraction of a second each)
 
 
 @dataclass(frozen=True)
@@ -286,7 +287,7 @@ def notify_each(batch: Iterable[Message], now: datetime) -> int:
     if not batches.in_own_transactions():
         return _notify_chunks(wanted, now)
     told = 0
-    for chunk in batches.chunks(wanted, CHUNK):
+    for chunk in batches.chunks(wanted, SWEEP_CHUNK):
         with write_transaction():
             told += _notify_chunks(chunk, now)
         batches.between_batches("notify")

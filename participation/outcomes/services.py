@@ -126,7 +126,7 @@ def _breakdown(round_id: int, ideas: list[Idea], key: str) -> list[dict]:
     ]
 
 
-RESULTS_PER_BATCH = 200  # ideas whose timeline and response clock one transaction writes
+RESULTS_PER_BATCH = 50  # ideas whose timeline and response clock one transaction writes (a few ms each)
 
 
 def _begin_close(round_id: int, now: datetime) -> RoundOutcome | None:
@@ -179,8 +179,8 @@ def _begin_close(round_id: int, now: datetime) -> RoundOutcome | None:
     return outcome
 
 
-def _write_results(outcome_id: int, limit: int = RESULTS_PER_BATCH) -> bool:
-    """Write the next `limit` ranks' results (timeline, status, response clock), in the caller's
+def _write_results(outcome_id: int) -> bool:
+    """Write the next RESULTS_PER_BATCH ranks' results (timeline, status, response clock), in the caller's
     transaction; True while ranks remain. The cursor moves by a conditional update first, so each
     batch is written exactly once even by two sweeps at once (the second finds it moved)."""
     outcome = db.session.get(RoundOutcome, outcome_id)
@@ -188,7 +188,7 @@ def _write_results(outcome_id: int, limit: int = RESULTS_PER_BATCH) -> bool:
     start = outcome.results_written
     if start >= outcome.ideas:
         return False
-    end = min(start + limit, outcome.ideas)
+    end = min(start + RESULTS_PER_BATCH, outcome.ideas)
     moved = db.session.execute(
         update(RoundOutcome).where(RoundOutcome.id == outcome_id, RoundOutcome.results_written == start)
         .values(results_written=end).execution_options(synchronize_session=False)

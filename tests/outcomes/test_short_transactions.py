@@ -109,7 +109,7 @@ def test_a_crash_while_the_followers_are_told_of_the_close_tells_nobody_twice(ap
     round_, _, _ = voting_round(votes=(3, 1))
     followers = [make_user().id for _ in range(5)]
     follow_round(round_.id, followers)
-    monkeypatch.setattr(notes, "CHUNK", 2)
+    monkeypatch.setattr(notes, "SWEEP_CHUNK", 2)
     crash_at(monkeypatch, "notify", 2)
     assert services.close_due_rounds(after(round_)) == 0
     db.session.expire_all()
@@ -125,7 +125,7 @@ def test_a_publication_that_crashes_between_chunks_is_finished_by_the_next_sweep
     followers = [make_user().id for _ in range(5)]
     follow_round(round_.id, followers)
     assert services.close_due_rounds(after(round_)) == 1
-    monkeypatch.setattr(notes, "CHUNK", 3)
+    monkeypatch.setattr(notes, "SWEEP_CHUNK", 3)
     crash_at(monkeypatch, "notify", 1)
     assert services.publish_due_outcomes(after(round_, minutes=1)) == 0
     db.session.expire_all()
@@ -176,7 +176,7 @@ def test_a_recipient_votes_in_another_round_while_a_large_round_closes_and_publi
     holds the whole database by design)."""
     postgres = db.engine.dialect.name == "postgresql"
     monkeypatch.setattr("participation.core.db.WRITER_GATE_TIMEOUT", 2.0)
-    monkeypatch.setattr(notes, "CHUNK", 100)
+    monkeypatch.setattr(notes, "SWEEP_CHUNK", 100)
     voter = make_user()
     closing, _, _ = voting_round(votes=(3, 2, 1))
     follow_round(closing.id, [voter.id, *crowd(recipients)])

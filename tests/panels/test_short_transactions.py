@@ -50,7 +50,7 @@ def test_a_campaign_close_and_publication_that_crash_between_chunks_are_finished
     campaign = setting.campaign
     members = sorted(services.member_ids(campaign.panel_id))
     assert len(members) >= 3
-    monkeypatch.setattr(notes, "CHUNK", 2)
+    monkeypatch.setattr(notes, "SWEEP_CHUNK", 2)
 
     crash_at(monkeypatch, "notify", 1)
     assert services.close_due_campaigns(after_close(campaign)) == 0
