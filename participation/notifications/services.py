@@ -5,8 +5,9 @@ called by the sending service): the notification row, the person's unread
 count and, when the person wants email now, the outbox row are committed
 with the event or not at all. A sweep telling many people (an outcome, a
 scorecard) sends its signal inside batches.own_transactions() instead, after
-its own work is committed: the rows then go in short transactions of their own. Delivery happens later (mail.py), so a mail
-server that is down never slows or fails the request.
+its own work is committed: the rows then go in short transactions of their
+own. Delivery happens later (mail.py), so a mail server that is down never
+slows or fails the request.
 """
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, insert, select, text
@@ -180,7 +181,9 @@ def test_a_recipient_votes_in_another_round_while_a_large_round_closes_and_publi
     voter = make_user()
     closing, _, _ = voting_round(votes=(3, 2, 1))
     follow_round(closing.id, [voter.id, *crowd(recipients)])
-    still_open = make_round("voting", votes_per_resident=None)
+    # Open from a day on and closing two days after the other, so the sweep leaves it alone.
+    still_open = make_round("voting", votes_per_resident=None, at=now() + timedelta(days=2))
+    ballot_time = still_open.voting_opens_at + timedelta(hours=1)
     ballots = [make_idea(still_open).id for _ in range(2)]
     db.session.commit()
 
@@ -224,7 +227,7 @@ def test_a_recipient_votes_in_another_round_while_a_large_round_closes_and_publi
         with write_transaction():
             if postgres:
                 db.session.execute(text("SET LOCAL lock_timeout = '2s'"))
-            return voting.cast_vote(db.session.get(User, voter.id), db.session.get(Idea, idea_id), now())
+            return voting.cast_vote(db.session.get(User, voter.id), db.session.get(Idea, idea_id), ballot_time)
 
     thread = threading.Thread(target=sweep)
     thread.start()
