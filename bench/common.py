@@ -54,6 +54,48 @@ def statement_counter(app):
     return count
 
 
+def transaction_timer(app):
+    """`with timer() as held:` lists, in ms, how long each write transaction begun inside the block
+    stayed open (BEGIN to COMMIT or ROLLBACK): what a sweep holds that residents' writes may wait for
+    (on SQLite the whole database; on PostgreSQL the rows it wrote)."""
+    from sqlalchemy import event
+
+    from participation.extensions import db
+
+    @contextmanager
+    def timer():
+        held: list[float] = []
+        started: dict[int, float] = {}
+        with app.app_context():
+            engine_ = db.engine
+
+        def begin(conn):
+            if conn.get_execution_options().get("write"):
+                started[id(conn)] = time.perf_counter()
+
+        def end(conn):
+            began = started.pop(id(conn), None)
+            if began is not None:
+                held.append((time.perf_counter() - began) * 1000)
+
+        listeners = [("begin", begin), ("commit", end), ("rollback", end)]
+        for name, listener in listeners:
+            event.listen(engine_, name, listener)
+        try:
+            yield held
+        finally:
+            for name, listener in listeners:
+                event.remove(engine_, name, listener)
+
+    return timer
+
+
+def held_summary(held: list[float], elapsed_ms: float) -> dict:
+    return {"elapsed_ms": round(elapsed_ms, 1), "write_transactions": len(held), "longest_ms": round(max(held, default=0.0), 1),
+            "first_ms": round(held[0], 1) if held else 0.0,  # the claim
+            "p95_ms": round(sorted(held)[int(0.95 * (len(held) - 1))], 1) if held else 0.0, "total_held_ms": round(sum(held), 1)}
+
+
 def measure(client, path: str, count_statements, repeats: int) -> dict:
     """Median and 95th-percentile render time of a page, its SQL statements and its size."""
     client.get(path)  # warm the template cache

@@ -2,11 +2,16 @@
 
 For each engine (SQLite file, PostgreSQL database `gongron_bench`) it migrates a
 fresh database and bulk-inserts one round in voting with 2,000 ideas across 5
-categories and 8 districts, 10,000 residents and 100,000 votes, then:
+categories and 8 districts, 10,000 residents, 100,000 votes and 2,500 follows
+(of the round and of its ideas), then:
 
-- times the close (recount from the vote rows, ranking, selection, a timeline
-  row per idea, the frozen tally with breakdowns, response clocks), and checks a
-  second close finds nothing to do;
+- runs the scheduler's close sweep (recount from the vote rows, ranking,
+  selection, a timeline row per idea, the frozen tally with breakdowns, response
+  clocks, the round's followers told), and checks a second close finds nothing
+  to do; then the publication sweep (every author and follower told);
+- for each sweep, reports the longest write transaction it held (BEGIN to
+  COMMIT: on SQLite the whole database is locked for other writers meanwhile, on
+  PostgreSQL the rows it wrote), how many it took, and the elapsed time;
 - renders the published outcome page in-process as a visitor, and the response
   inbox as an admin (every department's open clocks), printing the median and
   95th-percentile times and the number of SQL statements per page.
@@ -25,19 +30,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_app, measure, print_page, statement_counter, write_report  # noqa: E402
+from bench.common import (  # noqa: E402
+    bench_app,
+    held_summary,
+    measure,
+    print_page,
+    statement_counter,
+    transaction_timer,
+    write_report,
+)
 
 IDEAS = 2_000
 RESIDENTS = 10_000
 VOTES = 100_000
+FOLLOWS = 2_500
 
 
-def _build(app, ideas: int, residents: int, votes: int):
+def _build(app, ideas: int, residents: int, votes: int, follows: int):
     from sqlalchemy import insert, update
 
     from participation.accounts.models import User
     from participation.extensions import db
     from participation.ideas.models import Idea
+    from participation.notifications.models import Follow
     from participation.rounds.models import Round
     from participation.rounds.rules import TierSpec
     from participation.voting.models import Vote
@@ -86,42 +101,58 @@ def _build(app, ideas: int, residents: int, votes: int):
             counts[row["idea_id"]] = counts.get(row["idea_id"], 0) + 1
         for idea_id, count in counts.items():
             db.session.execute(update(Idea).where(Idea.id == idea_id).values(vote_count=count))
+        # Two in five follow the round, the rest an idea they like (the popular ones most).
+        follow_rows = [{"user_id": user_id, "subject_kind": "round" if n % 5 < 2 else "idea",
+                        "subject_id": round_.id if n % 5 < 2 else rng.choices(idea_ids, weights=weights)[0], "active": True,
+                        "automatic": n % 5 >= 2, "created_at": now, "updated_at": now}
+                       for n, user_id in enumerate(rng.sample(user_ids, min(follows, len(user_ids))))]
+        for offset in range(0, len(follow_rows), 2000):
+            db.session.execute(insert(Follow), follow_rows[offset:offset + 2000])
         db.session.execute(update(Round).where(Round.id == round_.id).values(voting_closes_at=now - timedelta(seconds=5)))
         db.session.commit()
         return round_.id, admin.email, len(vote_rows)
 
 
-def bench_engine(engine: str, repeats: int, ideas: int, residents: int, votes: int) -> dict:
+def bench_engine(engine: str, repeats: int, ideas: int, residents: int, votes: int, follows: int) -> dict:
+    from sqlalchemy import func, select
 
-
-    from participation.core.db import write_transaction
     from participation.core.time import now
     from participation.extensions import db
+    from participation.notifications.models import Notification
     from participation.outcomes import services
+    from participation.outcomes.models import RoundOutcome
 
     app = bench_app(engine, "outcomes")
-    round_id, admin_email, cast = _build(app, ideas, residents, votes)
+    round_id, admin_email, cast = _build(app, ideas, residents, votes, follows)
+    timer = transaction_timer(app)
+    sweeps = {}
 
     with app.app_context():
-        started = time.perf_counter()
-        with write_transaction():
-            outcome = services.close_round(round_id, now())
-            selected = outcome.selected
-        close_ms = (time.perf_counter() - started) * 1000
-        started = time.perf_counter()
-        with write_transaction():
-            again = services.close_round(round_id, now())
-        again_ms = (time.perf_counter() - started) * 1000
-        services.publish_due_outcomes(now())
-    print(f"  {engine:8} close: {ideas:,} ideas, {cast:,} votes, {selected} selected   {close_ms:8.1f} ms   "
-          f"(second close: {'nothing to do' if again is None else 'CLOSED AGAIN'}, {again_ms:.1f} ms)", flush=True)
+        # As the scheduler calls them (own_transactions: no transaction around the sweep).
+        for name, sweep in (("close", services.close_due_rounds), ("publish", services.publish_due_outcomes)):
+            with timer() as held:
+                started = time.perf_counter()
+                done = sweep(now())
+                elapsed = (time.perf_counter() - started) * 1000
+            sweeps[name] = {**held_summary(held, elapsed), "done": done}
+            if name == "close":
+                started = time.perf_counter()
+                again = services.close_due_rounds(now())
+                sweeps["close"]["second_run_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        selected = db.session.scalar(select(RoundOutcome.selected).where(RoundOutcome.round_id == round_id))
+        told = db.session.scalar(select(func.count()).select_from(Notification))
+    print(f"  {engine:8} {ideas:,} ideas, {cast:,} votes, {follows:,} follows, {selected} selected, {told:,} notifications "
+          f"(second close: {'nothing to do' if not again else 'CLOSED AGAIN'})", flush=True)
+    for name, result in sweeps.items():
+        print(f"  {engine:8} {name + ' sweep':14} longest transaction {result['longest_ms']:8.1f} ms   (first, the claim: {result['first_ms']:.1f} ms)   p95 {result['p95_ms']:7.1f} ms   "
+              f"{result['write_transactions']:4d} write transactions   {result['elapsed_ms']:8.1f} ms in all", flush=True)
 
     count_statements = statement_counter(app)
 
     visitor = app.test_client()
     admin = app.test_client()
     admin.login(admin_email)
-    results = {"close_ms": round(close_ms, 1), "ideas": ideas, "votes": cast, "selected": selected}
+    results = {"sweeps": sweeps, "ideas": ideas, "votes": cast, "follows": follows, "selected": selected, "notifications": told}
     for key, client, path in (("outcome/visitor", visitor, f"/rounds/{round_id}/outcome"), ("inbox/admin", admin, "/responses/inbox")):
         results[key] = measure(client, path, count_statements, repeats)
         print_page(engine, key, results[key])
@@ -137,12 +168,13 @@ def main() -> int:
     parser.add_argument("--ideas", type=int, default=IDEAS)
     parser.add_argument("--residents", type=int, default=RESIDENTS)
     parser.add_argument("--votes", type=int, default=VOTES)
+    parser.add_argument("--follows", type=int, default=FOLLOWS)
     args = parser.parse_args()
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
-    print(f"Closing a round of {args.ideas:,} ideas and about {args.votes:,} votes, then its pages ({args.repeats} renders each, in-process)")
+    print(f"Closing and publishing a round of {args.ideas:,} ideas, about {args.votes:,} votes and {args.follows:,} follows, then its pages ({args.repeats} renders each, in-process)")
     report = {"engines": {}}
     for engine in engines:
-        report["engines"][engine] = bench_engine(engine, args.repeats, args.ideas, args.residents, args.votes)
+        report["engines"][engine] = bench_engine(engine, args.repeats, args.ideas, args.residents, args.votes, args.follows)
     write_report("outcomes", report)
     return 0
 

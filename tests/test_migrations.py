@@ -159,3 +159,45 @@ def test_the_written_language_is_filled_in_for_existing_text(fresh_app):
             languages = dict(connection.exec_driver_sql("SELECT id, language FROM ideas ORDER BY id").all())
             assert languages == {1: "ko", 2: "en", 3: "en", 4: "ko"}
             assert connection.exec_driver_sql("SELECT language FROM rounds").scalar() == "en"
+
+
+def test_revision_0011_moves_the_unread_counts_to_their_own_table_and_back(fresh_app):
+    """The header's count leaves the users row (which votes and sign-ins lock) with its value; closes
+    and publications made before it count as finished, so no sweep tells anyone again."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    runner = fresh_app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "0010"]).exit_code == 0
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    statements = [
+        "INSERT INTO departments (id, name_ko, name_en, created_at) VALUES (1, '교통정책과', 'Transport', :at)",
+        "INSERT INTO users (id, email, display_name, password_hash, privacy_consented_at, created_at, unread_notifications) "
+        "VALUES (1, 'a@example.kr', '주민', 'x', :at, :at, 3), (2, 'b@example.kr', '주민2', 'x', :at, :at, 0)",
+        "INSERT INTO rounds (id, title, description, department_id, submission_opens_at, submission_closes_at, voting_opens_at, "
+        "voting_closes_at, selection_rule, publish_delay_hours, voting_requires_verification, allow_author_votes, scheduled_at, "
+        "closed_at, published_at, created_at, updated_at) "
+        "VALUES (1, '회차', '', 1, :at, :at2, :at2, :at3, 'first_tier', 0, :no, :no, :at, :at3, :at3, :at, :at)",
+        "INSERT INTO round_outcomes (id, round_id, closed_at, computed_at, participants, votes, ideas, selected, by_category, "
+        "by_district, repaired_counters) VALUES (1, 1, :at, :at, 0, 0, 4, 0, '[]', '[]', 0)",
+    ]
+    with fresh_app.app_context():
+        with db.engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement), {"at": at, "at2": at.replace(month=2), "at3": at.replace(month=3), "no": False})
+    result = runner.invoke(args=["db", "upgrade", "0011"])
+    assert result.exit_code == 0, result.output
+    with fresh_app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT user_id, unread FROM unread_counts").all() == [(1, 3)]
+            assert "unread_notifications" not in {c["name"] for c in inspect(connection).get_columns("users")}
+            done = connection.exec_driver_sql("SELECT results_written, closing_done_at, publication_done_at FROM round_outcomes").one()
+            assert done[0] == 4 and done[1] is not None and done[2] is not None
+        from participation.accounts.models import User
+
+        assert [u.unread_notifications for u in db.session.scalars(db.select(User).order_by(User.id))] == [3, 0]
+        db.session.remove()
+        downgrade(directory="migrations", revision="0010")
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT id, unread_notifications FROM users ORDER BY id").all() == [(1, 3), (2, 0)]

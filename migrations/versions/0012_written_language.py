@@ -1,7 +1,7 @@
 """The language each text people write is in (ideas, comments, responses, rounds, panels), for lang="…" on pages
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-02 07:20:00
 
 Existing rows get the language detected from their text, as new ones do when written; text
@@ -18,7 +18,7 @@ from participation.core.language import detect_language
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from participation.core.models import LocalizedNameMixin, RetirableMixin, UTCDateTime
 from participation.extensions import db
@@ -92,8 +92,6 @@ class User(db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set by a moderator: until then the person may read but not post, vote or flag.
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Kept by the notifications module, so the header's count comes with the person (no extra query).
-    unread_notifications: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     district: Mapped[District | None] = relationship()
     department: Mapped[Department | None] = relationship()
@@ -166,3 +164,21 @@ class LoginSession(db.Model):
     def live(cls, now: datetime) -> tuple:
         """SQL conditions for a session that has neither ended nor expired."""
         return (cls.ended_at.is_(None), cls.expires_at > now)
+
+
+class UnreadCount(db.Model):
+    """The header's unread notification count, kept by the notifications module in a row of its
+    own: telling thousands of people about an outcome locks these rows, never the people's own,
+    which votes and sign-ins lock (FOR NO KEY UPDATE on PostgreSQL). No row means none unread."""
+
+    __tablename__ = "unread_counts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    unread: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+# Read with the person in the same statement (a correlated subquery on the primary key), so the
+# header's count costs no query of its own; reading it never waits for a notifier's lock.
+User.unread_notifications = column_property(
+    func.coalesce(select(UnreadCount.unread).where(UnreadCount.user_id == User.id).correlate_except(UnreadCount).scalar_subquery(), 0)
+)

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from participation.accounts.models import Department, District, LoginSession, Role, User, UserRole
+from participation.accounts.models import Department, District, LoginSession, Role, UnreadCount, User, UserRole
 from participation.accounts.passwords import (
     UNUSABLE_PASSWORD,
     dummy_verify,
@@ -331,15 +331,29 @@ def active_ids(user_ids: list[int]) -> list[int]:
     return list(db.session.scalars(select(User.id).where(User.id.in_(user_ids), User.deleted_at.is_(None))))
 
 
-def add_unread(user_ids: list[int], count: int) -> None:
-    """The header's unread count, kept on the person's row by the notifications module."""
-    if user_ids:
-        db.session.execute(
-            update(User).where(User.id.in_(user_ids)).values(unread_notifications=User.unread_notifications + count)
-            .execution_options(synchronize_session=False)
-        )
+def _upsert(model):
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return (pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert)(model)
+
+
+UNREAD_CHUNK = 500  # people per statement
+
+
+def add_unread(increments: dict[int, int]) -> None:
+    """Add to people's unread counts ({user id: how many more}; 0 only waits for and holds the row).
+
+    The counts live in unread_counts, not on the users row: a publication telling thousands
+    of people holds these rows until it commits, and votes and sign-ins, which lock the
+    person's own row, never wait for it. Rows are taken in id order, so two notifiers never deadlock."""
+    ids = sorted(increments)
+    for offset in range(0, len(ids), UNREAD_CHUNK):
+        stmt = _upsert(UnreadCount).values([{"user_id": user_id, "unread": increments[user_id]} for user_id in ids[offset:offset + UNREAD_CHUNK]])
+        db.session.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_={"unread": UnreadCount.unread + stmt.excluded.unread}))
 
 
 def set_unread(user_id: int, count) -> None:
     """`count` may be a scalar subquery, so the count is taken in the same statement."""
-    db.session.execute(update(User).where(User.id == user_id).values(unread_notifications=count).execution_options(synchronize_session=False))
+    stmt = _upsert(UnreadCount).values(user_id=user_id, unread=count)
+    db.session.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_={"unread": stmt.excluded.unread}))

@@ -66,13 +66,19 @@ def _idea_status_changed(idea, from_status, to_status, now, actor=None, **_):
     notes.notify(notes.followers("idea", idea.id), "status", key, about, params, now, skip=[idea.author_id, actor_id])
 
 
-def _answer_told(idea, revision_id: int, decision: str, now, answered_by: int | None = None) -> None:
+def _answer_told(idea, revision_id: int, decision: str, now, answered_by: int | None = None, followers: list[int] | None = None) -> None:
+    notes.notify_each(_answer_messages(idea, revision_id, decision, answered_by, followers), now)
+
+
+def _answer_messages(idea, revision_id: int, decision: str, answered_by: int | None, followers: list[int] | None = None) -> list:
     key = f"answer:{revision_id}"
     params = {"title": idea.title, "decision": decision}
     about = _idea_subject(idea, "official-response")
+    told = []
     if idea.author_id is not None and idea.author_id != answered_by:
-        notes.notify([idea.author_id], "own_answered", key, about, params, now)
-    notes.notify(notes.followers("idea", idea.id), "answered", key, about, params, now, skip=[idea.author_id, answered_by])
+        told += notes.messages([idea.author_id], "own_answered", key, about, params)
+    following = notes.followers("idea", idea.id) if followers is None else followers
+    return told + notes.messages(following, "answered", key, about, params, skip=[idea.author_id, answered_by])
 
 
 def _response_posted(revision, idea, now, **_):
@@ -96,24 +102,34 @@ def _round_closed(round_, now, **_):
 
 
 def _outcome_published(round_, now, ideas=(), selected=frozenset(), answers=None, actor=None, **_):
-    """`answers`: idea id -> (revision id, decision[, the answering official's user id]); `actor`: who published early."""
+    """`answers`: idea id -> (revision id, decision[, the answering official's user id]); `actor`: who published early.
+
+    Set-based: the followers of every idea are read at once and everything is told through one
+    notify_each, a fixed number of statements per chunk of people told, not a batch per idea."""
+    with notes.paths():
+        told = _outcome_messages(round_, ideas, selected, answers, getattr(actor, "id", None))
+    notes.notify_each(told, now)
+
+
+def _outcome_messages(round_, ideas, selected, answers, actor_id) -> list:
     about = notes.subject("round", round_.id, "outcomes.outcome", round_id=round_.id)
-    notes.notify(notes.followers("round", round_.id), "outcome_published", f"outcome:{round_.id}", about, {"round": round_.title}, now,
-                 skip=[getattr(actor, "id", None)])
+    told = notes.messages(notes.followers("round", round_.id), "outcome_published", f"outcome:{round_.id}", about, {"round": round_.title},
+                          skip=[actor_id])
+    ideas = [idea for idea in ideas if idea.status != "withdrawn"]
+    following = notes.followers_of("idea", [idea.id for idea in ideas])
     for idea in ideas:
-        if idea.status == "withdrawn":
-            continue
         chosen = idea.id in selected
         params = {"title": idea.title, "round": round_.title}
+        subject = _idea_subject(idea)
         if idea.author_id is not None:
-            notes.notify([idea.author_id], "own_selected" if chosen else "own_not_selected", f"result:{idea.id}", _idea_subject(idea),
-                         params, now)
+            told += notes.messages([idea.author_id], "own_selected" if chosen else "own_not_selected", f"result:{idea.id}", subject, params)
         # The idea's followers learn its result too (its status, as the public now sees it).
-        notes.notify(notes.followers("idea", idea.id), "status", f"result:{idea.id}", _idea_subject(idea),
-                     {**params, "status": "selected" if chosen else "not_selected"}, now, skip=[idea.author_id, getattr(actor, "id", None)])
+        told += notes.messages(following.get(idea.id, []), "status", f"result:{idea.id}", subject,
+                               {**params, "status": "selected" if chosen else "not_selected"}, skip=[idea.author_id, actor_id])
         answer = (answers or {}).get(idea.id)
         if answer is not None:
-            _answer_told(idea, answer[0], answer[1], now, answered_by=answer[2] if len(answer) > 2 else None)
+            told += _answer_messages(idea, answer[0], answer[1], answer[2] if len(answer) > 2 else None, following.get(idea.id, []))
+    return told
 
 
 # --- discussion and moderation -----------------------------------------------------------------------------

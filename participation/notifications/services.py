@@ -3,13 +3,18 @@
 `notify()` runs in the transaction of the event that caused it (receivers are
 called by the sending service): the notification row, the person's unread
 count and, when the person wants email now, the outbox row are committed
-with the event or not at all. Delivery happens later (mail.py), so a mail
-server that is down never slows or fails the request.
+with the event or not at all. A sweep telling many people (an outcome, a
+scorecard) sends its signal inside batches.own_transactions() instead, after
+its own work is committed: the rows then go in short transactions of their
+own. Delivery happens later (mail.py), so a mail server that is down never
+slows or fails the request.
 """
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +26,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from participation.accounts import services as accounts
+from participation.core import batches
+from participation.core.db import write_transaction
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.origin import public_url
@@ -102,6 +109,18 @@ def followers(kind: str, subject_id: int) -> list[int]:
     return list(db.session.scalars(
         select(Follow.user_id).where(Follow.subject_kind == kind, Follow.subject_id == subject_id, Follow.active.is_(True))
     ))
+
+
+def followers_of(kind: str, subject_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The followers of many subjects at once, in a statement per CHUNK subjects: {subject id: user ids}."""
+    found: dict[int, list[int]] = {}
+    for chunk in batches.chunks(sorted(set(subject_ids)), CHUNK):
+        for subject_id, user_id in db.session.execute(
+            select(Follow.subject_id, Follow.user_id).where(Follow.subject_kind == kind, Follow.subject_id.in_(chunk), Follow.active.is_(True))
+            .order_by(Follow.subject_id, Follow.user_id)
+        ):
+            found.setdefault(subject_id, []).append(user_id)
+    return found
 
 
 def officials_of(department_id: int | None) -> list[int]:
@@ -201,55 +220,121 @@ def _path_of(build) -> str:
         return build()
 
 
+@contextmanager
+def paths():
+    """Build many paths where there may be no request (a sweep) under one request context,
+    not one each."""
+    if has_request_context():
+        yield
+        return
+    with current_app.test_request_context():
+        yield
+
+
 def subject(kind: str, subject_id: int, endpoint: str, **values) -> Subject:
     return Subject(kind, subject_id, _path(endpoint, **values))
 
 
-def _channels(user_ids: list[int], kind: str) -> dict[int, str]:
-    chosen = dict(db.session.execute(
-        select(Preference.user_id, Preference.channel).where(Preference.kind == kind, Preference.user_id.in_(user_ids))
+def _channels(user_ids: list[int], kinds: set[str]) -> dict[tuple[int, str], str]:
+    chosen = dict(((user_id, kind), channel) for user_id, kind, channel in db.session.execute(
+        select(Preference.user_id, Preference.kind, Preference.channel).where(Preference.kind.in_(sorted(kinds)), Preference.user_id.in_(user_ids))
     ).all())
-    return {user_id: chosen.get(user_id, Channel.EMAIL.value) for user_id in user_ids}
+    return {(user_id, kind): chosen.get((user_id, kind), Channel.EMAIL.value) for user_id in user_ids for kind in kinds}
 
 
 CHUNK = 500  # rows per INSERT (SQLite allows 32,766 parameters a statement)
+SWEEP_CHUNK = 200  # people told per transaction of their own in a sweep (a fraction of a second each)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One event to tell one person."""
+
+    user_id: int
+    event: str
+    key: str
+    about: Subject
+    params: dict
+
+
+def messages(recipients: Iterable[int], event: str, key: str, about: Subject, params: dict, *, skip: Iterable[int] = ()) -> list[Message]:
+    """One message per recipient, less `skip` (the people who caused the event themselves)."""
+    return [Message(user_id, event, key, about, params) for user_id in sorted(set(recipients) - set(skip) - {None})]
 
 
 def notify(recipients: Iterable[int], event: str, key: str, about: Subject, params: dict, now: datetime, *, skip: Iterable[int] = ()) -> int:
     """Tell each recipient of one event, once (UNIQUE user and key), by the channel they chose.
     Returns how many were told. `skip` holds people who caused the event themselves; deleted
-    accounts are never told.
+    accounts are never told. See notify_each."""
+    return notify_each(messages(recipients, event, key, about, params, skip=skip), now)
 
-    A fixed number of statements whatever the number of recipients (rows go in chunks): an
-    answer to an idea with thousands of followers must not hold its transaction for long.
-    Emails are queued as outbox rows naming what to say; they are written out, in the
-    person's language, when delivered."""
-    spec = EVENTS[event]
-    kind = spec.kind.value
-    wanted = sorted(set(recipients) - set(skip) - {None})
+
+def notify_each(batch: Iterable[Message], now: datetime) -> int:
+    """Tell each message's person, once per (person, key): the first message for a pair wins,
+    and one told before (a signal or a job ran again) is not told again. Returns how many were told.
+
+    A fixed number of statements per CHUNK messages whatever they are (an outcome telling
+    thousands of people about thousands of ideas included). In the sender's transaction
+    ordinarily; inside batches.own_transactions() (a sweep), each chunk is a short write
+    transaction of its own, so no lock that votes or sign-ins need is held for long, and a crash
+    between chunks is made good by the sweep running again (the rows told are not told twice).
+    Emails are queued as outbox rows naming what to say; they are written out, in the person's
+    language, when delivered."""
+    seen: set[tuple[int, str]] = set()
+    wanted = []
+    for message in batch:
+        if message.user_id is not None and (message.user_id, message.key) not in seen:
+            seen.add((message.user_id, message.key))
+            wanted.append(message)
+    if not batches.in_own_transactions():
+        return _notify_chunks(wanted, now)
+    told = 0
+    for chunk in batches.chunks(wanted, SWEEP_CHUNK):
+        with write_transaction():
+            told += _notify_chunks(chunk, now)
+        batches.between_batches("notify")
+    return told
+
+
+def _notify_chunks(wanted: list[Message], now: datetime) -> int:
     if not wanted:
         return 0
-    active = set(accounts.active_ids(wanted))
-    channels = _channels(wanted, kind)
-    digests = set(db.session.scalars(select(DigestSetting.user_id).where(DigestSetting.daily.is_(True), DigestSetting.user_id.in_(wanted))))
-    rows, email_now = [], set()
-    for user_id in wanted:
-        channel = channels[user_id]
-        if user_id not in active or channel == Channel.OFF:
+    told = 0
+    for chunk in batches.chunks(wanted, CHUNK):
+        told += _notify_chunk(chunk, now)
+    return told
+
+
+def _notify_chunk(chunk: list[Message], now: datetime) -> int:
+    people = sorted({message.user_id for message in chunk})
+    active = set(accounts.active_ids(people))
+    channels = _channels(people, {EVENTS[message.event].kind.value for message in chunk})
+    digests = set(db.session.scalars(select(DigestSetting.user_id).where(DigestSetting.daily.is_(True), DigestSetting.user_id.in_(people))))
+    rows, by_email_now = [], {}
+    for message in chunk:
+        kind = EVENTS[message.event].kind.value
+        channel = channels[(message.user_id, kind)]
+        if message.user_id not in active or channel == Channel.OFF:
             continue
         by_email = channel == Channel.EMAIL
-        if by_email and user_id not in digests:
-            email_now.add(user_id)
-        rows.append({"user_id": user_id, "kind": kind, "event": event, "key": key, "subject_kind": about.kind, "subject_id": about.id,
-                     "path": about.path, "params": params, "created_at": now, "digest_pending": by_email and user_id not in email_now})
-    told: list[tuple[int, int]] = []
-    for offset in range(0, len(rows), CHUNK):
-        stmt = _insert(Notification).values(rows[offset:offset + CHUNK]).on_conflict_do_nothing(index_elements=["user_id", "key"])
-        # Rows already there (told before: a signal or a job ran again) are not returned.
-        told += db.session.execute(stmt.returning(Notification.id, Notification.user_id)).all()
-    queue_emails([(user_id, kind, f"n:{notification_id}", [(event, params, about.path)], False)
-                  for notification_id, user_id in told if user_id in email_now], now)
-    accounts.add_unread(sorted(user_id for _id, user_id in told), 1)
+        now_by_email = by_email and message.user_id not in digests
+        if now_by_email:
+            by_email_now[(message.user_id, message.key)] = message
+        rows.append({"user_id": message.user_id, "kind": kind, "event": message.event, "key": message.key,
+                     "subject_kind": message.about.kind, "subject_id": message.about.id, "path": message.about.path,
+                     "params": message.params, "created_at": now, "digest_pending": by_email and not now_by_email})
+    if not rows:
+        return 0
+    stmt = _insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["user_id", "key"])
+    # Rows already there (told before: a signal or a job ran again) are not returned.
+    told = db.session.execute(stmt.returning(Notification.id, Notification.user_id, Notification.key)).all()
+    emails = []
+    for notification_id, user_id, key in sorted(told):
+        message = by_email_now.get((user_id, key))
+        if message is not None:
+            emails.append((user_id, EVENTS[message.event].kind.value, f"n:{notification_id}", [(message.event, message.params, message.about.path)], False))
+    queue_emails(emails, now)
+    accounts.add_unread(Counter(user_id for _id, user_id, _key in told))
     return len(told)
 
 
@@ -365,10 +450,10 @@ def page_of(user, page: int) -> tuple[list[Notification], bool]:
 
 
 def _lock_counter(user_id: int) -> None:
-    """Wait for (and hold) the person's row before counting. On PostgreSQL a count taken in the
-    statement that waits for a notification arriving meanwhile would use a snapshot from before
+    """Wait for (and hold) the person's count row before counting. On PostgreSQL a count taken in
+    the statement that waits for a notification arriving meanwhile would use a snapshot from before
     it committed, and write a count one short; the statements after this one see it."""
-    accounts.add_unread([user_id], 0)
+    accounts.add_unread({user_id: 0})
 
 
 def _recount_unread(user_id: int) -> None:

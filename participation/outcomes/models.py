@@ -13,7 +13,8 @@ from participation.rounds.models import Round
 
 
 class RoundOutcome(db.Model):
-    """Written once, by the close, in the same transaction that sets Round.closed_at."""
+    """Written once, by the close, in the same transaction that sets Round.closed_at (with the
+    ranking); the ideas' timelines and clocks follow in batches (results_written)."""
 
     __tablename__ = "round_outcomes"
 
@@ -29,6 +30,11 @@ class RoundOutcome(db.Model):
     by_category: Mapped[list] = mapped_column(JSON)
     by_district: Mapped[list] = mapped_column(JSON)
     repaired_counters: Mapped[int] = mapped_column(Integer, default=0)  # vote counters the recount corrected
+    # The close and the publication each run as a claim and then short transactions, so a large
+    # round never holds what votes elsewhere need: how far each has got, to resume after a crash.
+    results_written: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # ranks with timeline and clock written
+    closing_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # every step of the close done, followers told
+    publication_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # everyone told of the publication
 
     round: Mapped[Round] = relationship()
     entries: Mapped[list[OutcomeEntry]] = relationship(order_by="OutcomeEntry.rank", back_populates="outcome")

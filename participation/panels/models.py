@@ -300,6 +300,10 @@ class Scorecard(db.Model):
     previous_overall: Mapped[float | None] = mapped_column(Float)
     # One entry per criterion: {"criterion_id", "name", "weight", "labels", "stats": CriterionStats.to_dict()}
     criteria: Mapped[list] = mapped_column(JSON)
+    # The members are told of the close and of the publication in short transactions after the
+    # claim; these say it is done (a crash in between is resumed by the next sweep).
+    closing_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    publication_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     campaign: Mapped[Campaign] = relationship(foreign_keys=[campaign_id])
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 
 from participation.accounts.models import Department, District, User
 from participation.accounts.permissions import is_admin
-from participation.core import audit, signals
+from participation.core import audit, batches, signals
 from participation.core.db import lock_for_update, write_transaction
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
@@ -742,8 +742,9 @@ def compute_scorecard(campaign: Campaign, now: datetime) -> Scorecard:
     return scorecard
 
 
-def close_campaign(campaign_id: int, now: datetime) -> Scorecard | None:
-    """Close one campaign: freeze its scorecard and start the department's response clock. Once."""
+def _close_and_score(campaign_id: int, now: datetime) -> Scorecard | None:
+    """The claim, the frozen scorecard, the department's response clock and the audit entry, in
+    the caller's transaction; the members are told after it (see close_campaign)."""
     if not _claim_close(campaign_id, now):
         return None
     campaign = db.session.get(Campaign, campaign_id)
@@ -756,18 +757,59 @@ def close_campaign(campaign_id: int, now: datetime) -> Scorecard | None:
     db.session.flush()
     audit.record("campaign.closed", now, subject=campaign, closed_at=campaign.closes_at.isoformat(), submitted=scorecard.submitted,
                  members=scorecard.members)
-    signals.campaign_closed.send(campaign, scorecard=scorecard, members=member_ids(campaign.panel_id), now=now)
     return scorecard
 
 
+def _mark_done(column, scorecard_id: int, now: datetime) -> bool:
+    return db.session.execute(
+        update(Scorecard).where(Scorecard.id == scorecard_id, column.is_(None)).values({column.key: now})
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
+def close_campaign(campaign_id: int, now: datetime) -> Scorecard | None:
+    """Close one campaign: freeze its scorecard and start the department's response clock. Once.
+    All in the caller's transaction; the sweep uses short ones (close_due_campaigns)."""
+    scorecard = _close_and_score(campaign_id, now)
+    if scorecard is None:
+        return None
+    campaign = db.session.get(Campaign, campaign_id)
+    signals.campaign_closed.send(campaign, scorecard=scorecard, members=member_ids(campaign.panel_id), now=now)
+    _mark_done(Scorecard.closing_done_at, scorecard.id, now)
+    db.session.refresh(scorecard)
+    return scorecard
+
+
+def _close_in_batches(campaign_id: int, now: datetime) -> bool:
+    """Claim (or resume) a campaign's close: the claim and the scorecard in one short transaction,
+    the members told in chunks of their own, then marked done. True if this run finished it."""
+    with write_transaction():
+        scorecard = _close_and_score(campaign_id, now)
+        if scorecard is None:
+            scorecard = db.session.scalar(select(Scorecard).where(Scorecard.campaign_id == campaign_id, Scorecard.closing_done_at.is_(None)))
+            if scorecard is None:
+                return False
+        scorecard_id = scorecard.id
+    batches.between_batches("close")
+    with batches.own_transactions():
+        campaign = db.session.get(Campaign, campaign_id)
+        signals.campaign_closed.send(campaign, scorecard=db.session.get(Scorecard, scorecard_id), members=member_ids(campaign.panel_id), now=now)
+    with write_transaction():
+        return _mark_done(Scorecard.closing_done_at, scorecard_id, now)
+
+
 def close_due_campaigns(now: datetime) -> int:
-    """The scheduler's sweep: close every campaign whose closing time has passed, each in its own transaction."""
+    """The scheduler's sweep: close every campaign whose closing time has passed, and finish any
+    close a crash interrupted, each in short transactions of its own (Sweep own_transactions)."""
     closed = 0
-    for campaign_id in campaigns_due_for_closing(now):
+    unfinished = list(db.session.scalars(select(Scorecard.campaign_id).where(Scorecard.closing_done_at.is_(None)).order_by(Scorecard.id)))
+    due = campaigns_due_for_closing(now)
+    db.session.commit()  # no read transaction kept open across the batches
+    for campaign_id in [*unfinished, *[c for c in due if c not in unfinished]]:
         try:
-            with write_transaction():
-                closed += close_campaign(campaign_id, now) is not None
+            closed += _close_in_batches(campaign_id, now)
         except Exception:
+            db.session.rollback()
             log.exception("closing campaign %s failed; the next sweep tries again", campaign_id)
     return closed
 
@@ -811,38 +853,68 @@ def response_for(scorecard: Scorecard | None) -> OfficialResponse | None:
 
 
 def _claim_publish(campaign_id: int, at: datetime) -> bool:
+    """Publishable once its close is done (the members told): published_at := `at`, once."""
+    closing_done = select(Scorecard.id).where(Scorecard.campaign_id == campaign_id, Scorecard.closing_done_at.is_not(None)).exists()
     result = db.session.execute(
         update(Campaign)
-        .where(Campaign.id == campaign_id, Campaign.closed_at.is_not(None), Campaign.published_at.is_(None))
+        .where(Campaign.id == campaign_id, Campaign.closed_at.is_not(None), Campaign.published_at.is_(None), closing_done)
         .values(published_at=at)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
 
+def _publish_in_batches(campaign_id: int, now: datetime) -> bool:
+    """Claim (or resume) a scorecard's publication: the claim and its audit entry in one short
+    transaction, the members told in chunks of their own, then marked done."""
+    with write_transaction():
+        campaign = db.session.get(Campaign, campaign_id)
+        db.session.refresh(campaign)
+        if campaign.published_at is None:
+            if campaign.publishes_at > now or not _claim_publish(campaign_id, campaign.publishes_at):
+                return False
+            db.session.refresh(campaign)
+            audit.record("campaign.published", now, subject=campaign, published_at=campaign.published_at.isoformat(), early=False)
+        scorecard = scorecard_for(campaign)
+        if scorecard is None or scorecard.publication_done_at is not None:
+            return False
+        scorecard_id = scorecard.id
+    batches.between_batches("publish")
+    with batches.own_transactions():
+        campaign = db.session.get(Campaign, campaign_id)
+        signals.scorecard_published.send(campaign, members=member_ids(campaign.panel_id), now=now)
+    with write_transaction():
+        return _mark_done(Scorecard.publication_done_at, scorecard_id, now)
+
+
 def publish_due_scorecards(now: datetime) -> int:
     """The scheduler's sweep: publish each closed campaign's scorecard at its publish time
-    (the close plus the delay), answered or not: a missing answer then shows as overdue."""
+    (the close plus the delay), answered or not: a missing answer then shows as overdue. A
+    publication a crash interrupted is finished first. Runs with no transaction around it."""
     published = 0
+    unfinished = list(db.session.scalars(
+        select(Scorecard.campaign_id).join(Campaign, Campaign.id == Scorecard.campaign_id)
+        .where(Campaign.published_at.is_not(None), Scorecard.publication_done_at.is_(None)).order_by(Campaign.published_at, Campaign.id)
+    ))
     candidates = db.session.scalars(
-        select(Campaign).where(Campaign.closed_at.is_not(None), Campaign.published_at.is_(None)).order_by(Campaign.closes_at, Campaign.id)
+        select(Campaign).join(Scorecard, Scorecard.campaign_id == Campaign.id)
+        .where(Campaign.closed_at.is_not(None), Campaign.published_at.is_(None), Scorecard.closing_done_at.is_not(None))
+        .order_by(Campaign.closes_at, Campaign.id)
     ).all()
-    for campaign_id in [c.id for c in candidates if c.publishes_at <= now]:
+    due = [c.id for c in candidates if c.publishes_at <= now]
+    db.session.commit()
+    for campaign_id in [*unfinished, *[c for c in due if c not in unfinished]]:
         try:
-            with write_transaction():
-                campaign = db.session.get(Campaign, campaign_id)
-                if _claim_publish(campaign_id, campaign.publishes_at):
-                    db.session.refresh(campaign)
-                    audit.record("campaign.published", now, subject=campaign, published_at=campaign.published_at.isoformat(), early=False)
-                    signals.scorecard_published.send(campaign, members=member_ids(campaign.panel_id), now=now)
-                    published += 1
+            published += _publish_in_batches(campaign_id, now)
         except Exception:
+            db.session.rollback()
             log.exception("publishing campaign %s failed; the next sweep tries again", campaign_id)
     return published
 
 
 def publish_refusal(campaign: Campaign, now: datetime):
-    if campaign.closed_at is None:
+    scorecard = scorecard_for(campaign)
+    if campaign.closed_at is None or scorecard is None or scorecard.closing_done_at is None:
         return _l("The campaign has not closed yet.")
     if campaign.published_at is not None:
         return _l("The scorecard is already published.")
@@ -865,6 +937,7 @@ def publish_early(actor: User, campaign: Campaign, now: datetime) -> None:
     db.session.refresh(campaign)
     audit.record("campaign.published", now, actor=actor, subject=campaign, published_at=now.isoformat(), early=True)
     signals.scorecard_published.send(campaign, members=member_ids(campaign.panel_id), now=now)
+    _mark_done(Scorecard.publication_done_at, scorecard_for(campaign).id, now)
 
 
 def upcoming_deadlines(now: datetime, horizon: timedelta) -> list[datetime]:

@@ -27,11 +27,17 @@ from participation.voting.services import recount_votes
 SWEEPS: list[Sweep] = [
     Sweep("announce_round_phases", rounds.announce_phases, interval=timedelta(minutes=1), deadlines=rounds.upcoming_phase_moments),
     # Closing before publishing, so a catch-up after downtime closes and then publishes in one pass.
-    Sweep("close_due_rounds", outcomes.close_due_rounds, interval=timedelta(minutes=1), deadlines=outcomes.upcoming_deadlines),
-    Sweep("publish_due_outcomes", outcomes.publish_due_outcomes, interval=timedelta(minutes=1), deadlines=outcomes.upcoming_deadlines),
+    # Closes and publications claim their work and finish it in short transactions of their own
+    # (core/batches.py), so a large round never holds what residents' requests need.
+    Sweep("close_due_rounds", outcomes.close_due_rounds, interval=timedelta(minutes=1), deadlines=outcomes.upcoming_deadlines,
+          own_transactions=True),
+    Sweep("publish_due_outcomes", outcomes.publish_due_outcomes, interval=timedelta(minutes=1), deadlines=outcomes.upcoming_deadlines,
+          own_transactions=True),
     Sweep("announce_campaigns", panels.announce_campaigns, interval=timedelta(minutes=1), deadlines=panels.announcement_moments),
-    Sweep("close_due_campaigns", panels.close_due_campaigns, interval=timedelta(minutes=1), deadlines=panels.upcoming_deadlines),
-    Sweep("publish_due_scorecards", panels.publish_due_scorecards, interval=timedelta(minutes=1), deadlines=panels.upcoming_deadlines),
+    Sweep("close_due_campaigns", panels.close_due_campaigns, interval=timedelta(minutes=1), deadlines=panels.upcoming_deadlines,
+          own_transactions=True),
+    Sweep("publish_due_scorecards", panels.publish_due_scorecards, interval=timedelta(minutes=1), deadlines=panels.upcoming_deadlines,
+          own_transactions=True),
     Sweep(
         "remind_overdue_responses",
         responses.remind_overdue_responses,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from participation.accounts.models import User
+from participation.accounts.models import UnreadCount, User
 from participation.core.db import write_transaction
 from participation.extensions import db
 from participation.notifications import events
@@ -47,13 +47,16 @@ def snapshot() -> tuple[int, int, tuple]:
     db.session.expire_all()
     notes = db.session.scalar(select(func.count()).select_from(Notification))
     mails = db.session.scalar(select(func.count()).select_from(OutboxMessage))
-    counters = tuple(db.session.execute(select(User.id, User.unread_notifications).order_by(User.id)).all())
+    counters = tuple(db.session.execute(
+        select(User.id, func.coalesce(UnreadCount.unread, 0)).outerjoin(UnreadCount, UnreadCount.user_id == User.id).order_by(User.id)
+    ).all())
     return notes, mails, counters
 
 
 def unread_counter(user) -> int:
+    """The person's stored count (its own row in unread_counts; none means 0)."""
     db.session.expire_all()
-    return db.session.scalar(select(User.unread_notifications).where(User.id == _id(user)))
+    return db.session.scalar(select(UnreadCount.unread).where(UnreadCount.user_id == _id(user))) or 0
 
 
 def unread_rows(user) -> int:

@@ -159,6 +159,8 @@ def test_the_header_shows_the_count_without_an_extra_query(app_ctx, make_client,
     assert re.search(r'class="unread-count">2<span class="visually-hidden"> unread</span>', page)
     assert len(with_two) == len(without), (without, with_two)
     assert not any(re.search(r"\bnotifications\b", statement) for statement in with_two)  # the count comes with the person
+    # ...read from its own table (unread_counts), not from the users row that votes and sign-ins lock.
+    assert any("unread_counts" in statement for statement in with_two)
 
 
 def test_the_list_shows_thirty_a_page_newest_first(app_ctx, make_client):
