@@ -241,6 +241,27 @@ def _refuse_nul_characters():
     return None
 
 
+FORM_MIMETYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+UNSUPPORTED_BODY_MESSAGE = _l("This address takes a form sent from its page. Go back, reload the page and try again.")
+
+
+def _refuse_bodies_forms_do_not_understand():
+    """A form endpoint reads only what a browser's form sends.
+
+    Flask-WTF would otherwise fill forms from a JSON body (an array or a nested
+    object then breaks the form); other content types would be read as an empty
+    form and acted upon as if the person had sent nothing.
+    """
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return None
+    mimetype = request.mimetype
+    if not mimetype and not request.content_length:
+        return None  # a button with nothing to send
+    if mimetype in FORM_MIMETYPES and (mimetype != "multipart/form-data" or request.mimetype_params.get("boundary")):
+        return None
+    return error_response(400, UNSUPPORTED_BODY_MESSAGE, error_code="unsupported_body")
+
+
 class DatabaseIdConverter(IntegerConverter):
     """`<int:...>` in URLs, capped at the largest id either database can hold.
 
@@ -259,6 +280,7 @@ def init_url_converters(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_bodies_forms_do_not_understand)
     app.before_request(_refuse_nul_characters)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _handle_csrf_error)
