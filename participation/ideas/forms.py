@@ -96,11 +96,15 @@ class WithdrawForm(FlaskForm):
     )
 
 
+QUERY_MAX = 100
+
+
 class IdeaFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)])
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=QUERY_MAX, message=_l(
+        "A search can be at most %(max)d characters long. Shorten it and search again."))])
     round_id = ChoiceField(_l("Round"))
     category_id = ChoiceField(_l("Category"))
     district_id = ChoiceField(_l("District"))
