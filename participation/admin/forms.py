@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from participation.accounts.forms import printable_name
 from participation.accounts.models import Role
 from participation.core.forms import CheckboxListField, ChoiceField, options
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.text import SPREADSHEET_FORMULA_STARTS
 
 ROLE_LABELS = {
     Role.RESIDENT.value: _l("Resident"),
@@ -27,15 +28,22 @@ class UserRolesForm(FlaskForm):
     department_id = ChoiceField(_l("Department"))
 
 
+def no_formula_start(form, field):
+    """Names reach exported CSVs (a panel's applicant list): one a spreadsheet would run as a formula is refused."""
+    if (field.data or "").startswith(SPREADSHEET_FORMULA_STARTS):
+        raise ValidationError(_l("A name cannot begin with =, +, - or @."))
+
+
 def _name_fields():
     return (
         StringField(
             _l("Name (Korean)"),
-            validators=[DataRequired(_l("Enter the Korean name.")), Length(max=100, message=_l("Use at most %(max)d characters.")), printable_name],
+            validators=[DataRequired(_l("Enter the Korean name.")), Length(max=100, message=_l("Use at most %(max)d characters.")), printable_name,
+                        no_formula_start],
         ),
         StringField(
             _l("Name (English)"),
-            validators=[Optional(), Length(max=100, message=_l("Use at most %(max)d characters.")), printable_name],
+            validators=[Optional(), Length(max=100, message=_l("Use at most %(max)d characters.")), printable_name, no_formula_start],
         ),
     )
 
