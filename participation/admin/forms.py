@@ -1,13 +1,12 @@
 """Admin forms: input validation only."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from participation.accounts.forms import printable_name
 from participation.accounts.models import Role
-from participation.core.forms import CheckboxListField, ChoiceField, options
+from participation.core.forms import CheckboxListField, ChoiceField, Form, options
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.text import SPREADSHEET_FORMULA_STARTS
 
@@ -19,7 +18,7 @@ ROLE_LABELS = {
 }
 
 
-class UserRolesForm(FlaskForm):
+class UserRolesForm(Form):
     roles = CheckboxListField(
         _l("Roles"),
         description=_l("Everyone is a resident. An official must belong to a department."),
@@ -48,11 +47,11 @@ def _name_fields():
     )
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(Form):
     name_ko, name_en = _name_fields()
 
 
-class DistrictForm(FlaskForm):
+class DistrictForm(Form):
     name_ko, name_en = _name_fields()
     parent_id = ChoiceField(
         _l("Belongs to gu"),
@@ -60,7 +59,7 @@ class DistrictForm(FlaskForm):
     )
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     name_ko, name_en = _name_fields()
     department_id = ChoiceField(
         _l("Routed to department"),
@@ -69,7 +68,7 @@ class CategoryForm(FlaskForm):
     )
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     class Meta:
         csrf = False
 
