@@ -103,10 +103,10 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def error_response(code: int, message=None, *, error_code: str | None = None):
+def error_response(code: int, message=None, *, error_code: str | None = None, as_json: bool | None = None):
     title, default_message = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
     message = message or default_message
-    if wants_json():
+    if wants_json() if as_json is None else as_json:
         return jsonify(error={"status": code, "code": error_code or title, "message": str(message)}), code
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
@@ -259,7 +259,8 @@ def _refuse_bodies_forms_do_not_understand():
         return None  # a button with nothing to send
     if mimetype in FORM_MIMETYPES and (mimetype != "multipart/form-data" or request.mimetype_params.get("boundary")):
         return None
-    return error_response(400, UNSUPPORTED_BODY_MESSAGE, error_code="unsupported_body")
+    # Whoever sends JSON reads JSON, whatever its Accept header says.
+    return error_response(400, UNSUPPORTED_BODY_MESSAGE, error_code="unsupported_body", as_json=request.is_json or wants_json())
 
 
 class DatabaseIdConverter(IntegerConverter):
