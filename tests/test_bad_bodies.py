@@ -139,3 +139,9 @@ def test_an_ordinary_form_and_an_empty_button_post_still_get_through(app, app_ct
     token = client.csrf_token()
     assert client.post("/language", data={"csrf_token": token, "lang": "ko"}).status_code == 302
     assert client.post("/notifications/read", headers={"X-CSRFToken": token}).status_code in (302, 303)
+
+
+def test_the_json_api_space_is_left_to_read_json_itself(app, app_ctx, make_client):
+    client = visitor(make_client)
+    response = client.post("/api/anything", data=b'{"a": 1}', content_type="application/json", headers={"X-CSRFToken": client.csrf_token()})
+    assert response.status_code == 404
