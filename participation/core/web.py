@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter
 from participation.core.forms import error_items
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.sanitize import plain_excerpt, render_markdown
+from participation.core.text import strip_bidi_controls
 from participation.core.time import now
 
 
@@ -280,6 +281,13 @@ def init_url_converters(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
 
 
+def _shown_text(value):
+    """Plain text printed by a template loses bidirectional controls, so a title stored before
+    the forms removed them cannot reorder the heading or the tab's title either. Markup (rendered
+    Markdown, form widgets) is left alone: it is shown isolated, and a textarea keeps what was written."""
+    return strip_bidi_controls(value) if type(value) is str else value
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_refuse_bodies_forms_do_not_understand)
     app.before_request(_refuse_nul_characters)
@@ -303,5 +311,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["full_name"] = lambda district: district.full_name_for(str(get_locale())) if district else ""
     app.jinja_env.filters["fromisoformat"] = datetime.fromisoformat
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.finalize = _shown_text
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

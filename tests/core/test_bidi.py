@@ -104,3 +104,14 @@ def test_every_template_shows_user_markdown_in_an_isolated_block():
             if ("| markdown" in line or "_html | safe" in line) and 'dir="auto"' not in line:
                 bare.append(f"{template.relative_to(root)}:{number}")
     assert bare == []
+
+
+def test_a_title_stored_with_bidirectional_controls_before_the_fix_is_shown_without_them(client, app_ctx):
+    from tests.factories import make_idea
+
+    idea = make_idea(make_round("voting"), title="safe\u202etxt.exe13030")
+    assert idea.title == "safe\u202etxt.exe13030"  # the service keeps what it is given
+    for url in (f"/ideas/{idea.id}", "/ideas"):
+        page = client.get(url).get_data(as_text=True)
+        assert "safetxt.exe13030" in page
+        assert not BIDI_CONTROLS & set(page), url
