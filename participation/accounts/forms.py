@@ -1,12 +1,11 @@
 """Account forms: input validation only."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from participation.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, normalise_email, password_problem
-from participation.core.forms import ChoiceField, options
+from participation.core.forms import ChoiceField, Form, options
 from participation.core.i18n import lazy_gettext as _l
 
 DISPLAY_NAME_MIN, DISPLAY_NAME_MAX = 2, 30
@@ -77,7 +76,7 @@ def district_field():
     )
 
 
-class RegisterForm(DistrictChoiceMixin, FlaskForm):
+class RegisterForm(DistrictChoiceMixin, Form):
     email = email_field()
     display_name = display_name_field()
     password = PasswordField(
@@ -93,7 +92,7 @@ class RegisterForm(DistrictChoiceMixin, FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("Email"),
         validators=[DataRequired(_l("Enter your email address.")), Length(max=254, message=_l("Use at most %(max)d characters."))],
@@ -108,12 +107,12 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ProfileForm(DistrictChoiceMixin, FlaskForm):
+class ProfileForm(DistrictChoiceMixin, Form):
     display_name = display_name_field()
     district_id = district_field()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"),
         validators=[InputRequired(_l("Enter your current password."))],
@@ -132,7 +131,7 @@ class ChangePasswordForm(FlaskForm):
         self._display_name = user.display_name if user else ""
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(
         _l("Password"),
         validators=[InputRequired(_l("Enter your password to confirm."))],
@@ -144,7 +143,7 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     """The language switch in the header: a POST, since it changes state."""
 
     lang = HiddenField(validators=[DataRequired()])

@@ -1,14 +1,14 @@
 """Admin forms: input validation only."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from participation.accounts.forms import printable_name
 from participation.accounts.models import Role
-from participation.core.forms import CheckboxListField, ChoiceField, options
+from participation.core.forms import CheckboxListField, ChoiceField, Form, options
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.text import SPREADSHEET_FORMULA_STARTS
 
 ROLE_LABELS = {
     Role.RESIDENT.value: _l("Resident"),
@@ -18,7 +18,7 @@ ROLE_LABELS = {
 }
 
 
-class UserRolesForm(FlaskForm):
+class UserRolesForm(Form):
     roles = CheckboxListField(
         _l("Roles"),
         description=_l("Everyone is a resident. An official must belong to a department."),
@@ -27,24 +27,31 @@ class UserRolesForm(FlaskForm):
     department_id = ChoiceField(_l("Department"))
 
 
+def no_formula_start(form, field):
+    """Names reach exported CSVs (a panel's applicant list): one a spreadsheet would run as a formula is refused."""
+    if (field.data or "").startswith(SPREADSHEET_FORMULA_STARTS):
+        raise ValidationError(_l("A name cannot begin with =, +, - or @."))
+
+
 def _name_fields():
     return (
         StringField(
             _l("Name (Korean)"),
-            validators=[DataRequired(_l("Enter the Korean name.")), Length(max=100, message=_l("Use at most %(max)d characters.")), printable_name],
+            validators=[DataRequired(_l("Enter the Korean name.")), Length(max=100, message=_l("Use at most %(max)d characters.")), printable_name,
+                        no_formula_start],
         ),
         StringField(
             _l("Name (English)"),
-            validators=[Optional(), Length(max=100, message=_l("Use at most %(max)d characters.")), printable_name],
+            validators=[Optional(), Length(max=100, message=_l("Use at most %(max)d characters.")), printable_name, no_formula_start],
         ),
     )
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(Form):
     name_ko, name_en = _name_fields()
 
 
-class DistrictForm(FlaskForm):
+class DistrictForm(Form):
     name_ko, name_en = _name_fields()
     parent_id = ChoiceField(
         _l("Belongs to gu"),
@@ -52,7 +59,7 @@ class DistrictForm(FlaskForm):
     )
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     name_ko, name_en = _name_fields()
     department_id = ChoiceField(
         _l("Routed to department"),
@@ -61,7 +68,7 @@ class CategoryForm(FlaskForm):
     )
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     class Meta:
         csrf = False
 

@@ -1,13 +1,35 @@
 """Helpers shared by every domain's forms."""
 from __future__ import annotations
 
-from wtforms import SelectField, SelectMultipleField, TextAreaField, ValidationError
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
-from participation.core.text import normalize_newlines
+from participation.core.text import normalize_newlines, strip_bidi_controls
+
+
+def is_single_line_text(field) -> bool:
+    """A one-line text input (a title, a name, a reason, a search); a password is kept exactly as typed."""
+    return isinstance(field, StringField) and not isinstance(field, (TextAreaField, PasswordField))
+
+
+class Form(FlaskForm):
+    """The base of every form.
+
+    Bidirectional controls (U+202A-U+202E, U+2066-U+2069, LRM, RLM, ALM) are removed from every
+    one-line text field before it is validated: in a title or a name they reorder the text around
+    them ("safe\u202etxt.exe" reads as "safeexe.txt"), in the page heading and the browser tab alike.
+    """
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            if is_single_line_text(field):
+                field.filters = (strip_bidi_controls, *field.filters)
+            return field
 
 
 def optional_int(value):

@@ -18,6 +18,7 @@ from participation.core.i18n import lazy_gettext as _l
 from participation.core.i18n import lazy_ngettext
 from participation.core.language import detect_language, in_language, lang_attribute
 from participation.core.sanitize import plain_excerpt, render_markdown
+from participation.core.text import strip_bidi_controls
 from participation.core.time import format_local_date, format_local_datetime, now
 
 
@@ -106,10 +107,10 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def error_response(code: int, message=None, *, error_code: str | None = None):
+def error_response(code: int, message=None, *, error_code: str | None = None, as_json: bool | None = None):
     title, default_message = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
     message = message or default_message
-    if wants_json():
+    if wants_json() if as_json is None else as_json:
         return jsonify(error={"status": code, "code": error_code or title, "message": str(message)}), code
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
@@ -262,6 +263,28 @@ def _refuse_nul_characters():
     return None
 
 
+FORM_MIMETYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+UNSUPPORTED_BODY_MESSAGE = _l("This address takes a form sent from its page. Go back, reload the page and try again.")
+
+
+def _refuse_bodies_forms_do_not_understand():
+    """A form endpoint reads only what a browser's form sends.
+
+    Flask-WTF would otherwise fill forms from a JSON body (an array or a nested
+    object then breaks the form); other content types would be read as an empty
+    form and acted upon as if the person had sent nothing.
+    """
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE") or request.path.startswith("/api/"):
+        return None  # /api/ is JSON by convention (wants_json): it reads its bodies itself, not through forms
+    mimetype = request.mimetype
+    if not mimetype and not request.content_length:
+        return None  # a button with nothing to send
+    if mimetype in FORM_MIMETYPES and (mimetype != "multipart/form-data" or request.mimetype_params.get("boundary")):
+        return None
+    # Whoever sends JSON reads JSON, whatever its Accept header says.
+    return error_response(400, UNSUPPORTED_BODY_MESSAGE, error_code="unsupported_body", as_json=request.is_json or wants_json())
+
+
 class DatabaseIdConverter(IntegerConverter):
     """`<int:...>` in URLs, capped at the largest id either database can hold.
 
@@ -279,7 +302,15 @@ def init_url_converters(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
 
 
+def _shown_text(value):
+    """Plain text printed by a template loses bidirectional controls, so a title stored before
+    the forms removed them cannot reorder the heading or the tab's title either. Markup (rendered
+    Markdown, form widgets) is left alone: it is shown isolated, and a textarea keeps what was written."""
+    return strip_bidi_controls(value) if type(value) is str else value
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_bodies_forms_do_not_understand)
     app.before_request(_refuse_nul_characters)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _handle_csrf_error)
@@ -302,5 +333,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["full_name"] = _full_name
     app.jinja_env.filters["fromisoformat"] = datetime.fromisoformat
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.finalize = _shown_text
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

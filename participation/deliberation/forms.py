@@ -1,11 +1,10 @@
 """Deliberation forms: input validation only (the services re-check every rule)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField
 from wtforms.validators import DataRequired, Length, Optional
 
-from participation.core.forms import ChoiceField, TextField, options
+from participation.core.forms import ChoiceField, Form, TextField, options
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.i18n import lazy_ngettext
 from participation.deliberation.labels import (
@@ -38,22 +37,22 @@ def _body_field():
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     stance = _stance_field()
     body = _body_field()
     parent_id = HiddenField()
 
 
-class EditCommentForm(FlaskForm):
+class EditCommentForm(Form):
     stance = _stance_field()
     body = _body_field()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes state: only the CSRF token."""
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     reason = RadioField(
         _l("What is wrong?"),
         choices=options(FLAG_REASON_LABELS.items()),
@@ -76,7 +75,7 @@ def _note_field(label, description):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = RadioField(_l("Decision"), choices=options(DECISION_LABELS.items()), validators=[DataRequired(_l("Choose hide or restore."))])
     reason = ChoiceField(_l("Reason code"), coerce=str)
     note = _note_field(_l("Note to the author"), _l("Told to the author with the reason. Not published."))
@@ -87,7 +86,7 @@ class DecisionForm(FlaskForm):
         self.reason.choices = options([("", _l("Choose a reason"))] + [(c.value, MODERATION_REASON_LABELS[c]) for c in codes])
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(Form):
     days = ChoiceField(_l("Suspend for"))
     reason = ChoiceField(_l("Reason code"), coerce=str)
     note = _note_field(_l("Note to the person"), _l("Kept with the decision. Not published."))
@@ -101,5 +100,5 @@ class SuspendForm(FlaskForm):
         )
 
 
-class ReviewRequestForm(FlaskForm):
+class ReviewRequestForm(Form):
     note = _note_field(_l("Why should it be shown?"), _l("Optional. Moderators read this with your request."))

@@ -1,11 +1,10 @@
 """Idea forms: input validation only."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import FloatField, HiddenField, MultipleFileField, SearchField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from participation.core.forms import CheckboxListField, ChoiceField, TextField, options
+from participation.core.forms import CheckboxListField, ChoiceField, Form, TextField, options
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.i18n import lazy_ngettext
 from participation.ideas.models import BODY_MAX, MAX_PHOTOS, TITLE_MAX
@@ -33,7 +32,7 @@ def _title_field():
     )
 
 
-class TitleForm(FlaskForm):
+class TitleForm(Form):
     """Step one: the title, so we can show similar ideas before the resident writes the rest."""
 
     class Meta:
@@ -42,7 +41,7 @@ class TitleForm(FlaskForm):
     title = _title_field()
 
 
-class IdeaForm(FlaskForm):
+class IdeaForm(Form):
     title = _title_field()
     body = TextField(
         _l("Your idea"),
@@ -79,7 +78,7 @@ class IdeaForm(FlaskForm):
         return [f for f in (self.photos.data or []) if getattr(f, "filename", "")]
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(Form):
     body = TextField(
         _l("Add an update"),
         description=_l("A dated note shown under your idea, for example what has happened since you posted it."),
@@ -88,7 +87,7 @@ class UpdateForm(FlaskForm):
     )
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = TextField(
         _l("Why are you withdrawing it?"),
         description=_l("Shown publicly on the idea's timeline."),
@@ -97,11 +96,15 @@ class WithdrawForm(FlaskForm):
     )
 
 
-class IdeaFilterForm(FlaskForm):
+QUERY_MAX = 100
+
+
+class IdeaFilterForm(Form):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)])
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=QUERY_MAX, message=_l(
+        "A search can be at most %(max)d characters long. Shorten it and search again."))])
     round_id = ChoiceField(_l("Round"))
     category_id = ChoiceField(_l("Category"))
     district_id = ChoiceField(_l("District"))

@@ -124,6 +124,16 @@ def forget_counts() -> None:
         _counts.clear()
 
 
+@dataclass(frozen=True)
+class NoIdeas:
+    """The list when the search could not be run: nothing found rather than everything."""
+
+    items: tuple = ()
+    total: int = 0
+    pages: int = 0
+    page: int = 1
+
+
 def list_ideas(filters: IdeaFilters, page: int, per_page: int = PER_PAGE):
     """One page of listed ideas with what a card shows, in a fixed number of queries.
 

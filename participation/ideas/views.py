@@ -38,7 +38,7 @@ from participation.ideas.forms import IdeaFilterForm, IdeaForm, TitleForm, Updat
 from participation.ideas.labels import EVENT_LABELS, STATUS_FILTER_LABELS, STATUS_LABELS
 from participation.ideas.models import MAX_PHOTOS, TITLE_MAX, Idea, IdeaPhoto
 from participation.ideas.photos import photo_folder, process_photo
-from participation.ideas.search import IdeaFilters, list_ideas, similar_ideas
+from participation.ideas.search import IdeaFilters, NoIdeas, list_ideas, similar_ideas
 from participation.ideas.visibility import RESULTS_PENDING, shown_status, shown_timeline
 from participation.rounds import permissions as round_permissions
 from participation.rounds.models import Round
@@ -112,7 +112,7 @@ def _filters(form: IdeaFilterForm, round_: Round | None) -> IdeaFilters:
 def browse():
     form = IdeaFilterForm(request.args)
     filters = _filters(form, None)
-    page = list_ideas(filters, requested_page())
+    page = NoIdeas() if form.q.errors else list_ideas(filters, requested_page())
     return render_template("ideas/browse.html", form=form, page=page, filters=filters, now=now())
 
 
@@ -122,7 +122,7 @@ def round_detail(round_id: int):
     round_ = _get_round(round_id)
     form = IdeaFilterForm(request.args)
     filters = _filters(form, round_)
-    page = list_ideas(filters, requested_page())
+    page = NoIdeas() if form.q.errors else list_ideas(filters, requested_page())
     return render_template("rounds/detail.html", round=round_, form=form, page=page, filters=filters, now=now())
 
 

@@ -2,12 +2,11 @@
 validation only (the services re-check every rule)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, FloatField, IntegerField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from participation.core.forms import CheckboxListField, ChoiceField, TextField, options
+from participation.core.forms import CheckboxListField, ChoiceField, Form, TextField, options
 from participation.core.i18n import lazy_gettext as _l
 from participation.panels.labels import AGE_BAND_LABELS, METHOD_LABELS, STRATA_LABELS
 from participation.panels.models import COMMENT_MAX, LABEL_MAX, LEVELS, NAME_MAX, TEXT_MAX
@@ -21,7 +20,7 @@ def _name(label):
     return StringField(label, validators=[DataRequired(_l("Enter a name.")), Length(max=NAME_MAX, message=_l("Use at most %(max)d characters."))])
 
 
-class PanelForm(FlaskForm):
+class PanelForm(Form):
     name = _name(_l("Name"))
     purpose = TextField(
         _l("Purpose"), description=_l("What the panel monitors and why. Markdown is allowed."),
@@ -49,7 +48,7 @@ class PanelForm(FlaskForm):
             raise ValidationError(_l("Recruitment must close after it opens."))
 
 
-class ApplyForm(FlaskForm):
+class ApplyForm(Form):
     district_id = ChoiceField(_l("District you live in"), validators=[DataRequired(_l("Choose the district you live in."))])
     age_band = ChoiceField(_l("Age band"), coerce=str, choices=options([("", _l("Choose…"))] + list(AGE_BAND_LABELS.items())),
                            validators=[DataRequired(_l("Choose your age band."))])
@@ -59,14 +58,14 @@ class ApplyForm(FlaskForm):
     )
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(Form):
     name = _name(_l("Name"))
     description = TextField(_l("Description"), validators=[Optional(), Length(max=TEXT_MAX, message=_l("Use at most %(max)d characters."))],
                             render_kw={"rows": 4})
     department_id = ChoiceField(_l("Responsible department"), validators=[DataRequired(_l("Choose a department."))])
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     title = _name(_l("Title"))
     panel_id = ChoiceField(_l("Panel"), validators=[DataRequired(_l("Choose the panel that evaluates."))])
     service_id = ChoiceField(_l("Service"), validators=[DataRequired(_l("Choose the service to evaluate."))])
@@ -83,7 +82,7 @@ class CampaignForm(FlaskForm):
             raise ValidationError(_l("The campaign must close after it opens."))
 
 
-class CriterionForm(FlaskForm):
+class CriterionForm(Form):
     name = _name(_l("Criterion"))
     description = TextField(_l("Description"), validators=[Optional(), Length(max=TEXT_MAX, message=_l("Use at most %(max)d characters."))],
                             render_kw={"rows": 2})
@@ -102,12 +101,12 @@ for _level in range(1, LEVELS + 1):
     ))
 
 
-class ActionItemForm(FlaskForm):
+class ActionItemForm(Form):
     title = StringField(_l("Action"), validators=[DataRequired(_l("Say what will be done.")), Length(max=NAME_MAX, message=_l("Use at most %(max)d characters."))])
     due_on = LocalDateField(_l("Due date"), validators=[InputRequired(_l("Give a date like 2026-12-31."))])
 
 
-class ActionProgressForm(FlaskForm):
+class ActionProgressForm(Form):
     progress = PercentField(_l("Progress (percent)"), validators=[InputRequired(_l("Give the progress as a whole number from 0 to 100."))],
                             render_kw={"inputmode": "numeric", "min": 0, "max": 100})
     note = TextField(_l("Note"), validators=[Optional(), Length(max=COMMENT_MAX, message=_l("Use at most %(max)d characters."))], render_kw={"rows": 2})
@@ -117,7 +116,7 @@ class ActionProgressForm(FlaskForm):
             raise ValidationError(_l("Progress is a whole number from 0 to 100; %(value)d is out of range.", value=field.data))
 
 
-class EvaluationForm(FlaskForm):
+class EvaluationForm(Form):
     """Score fields (score_<criterion id>) are added per campaign by `evaluation_form`."""
 
     evaluation_id = IntegerField(validators=[Optional()])

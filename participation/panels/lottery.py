@@ -23,7 +23,10 @@ How the draw works
    begin with a byte order mark. Strata values are compared in Unicode
    normalisation form NFC (the site publishes them so, and this program
    normalises what it reads), so a copy of the list that an editor saved with
-   Hangul decomposed into jamo still gives the same draw.
+   Hangul decomposed into jamo still gives the same draw. So that a spreadsheet
+   never runs a value as a formula, the site writes a value that begins with
+   = + - @ ' or a tab or carriage return with one ' in front; this program
+   removes that ' again (see restore()) before it uses the value.
 
 2. Seats per stratum (proportional, largest-remainder or Hamilton method). Each
    stratum's fair share is TARGET x (its applicants) / (all applicants). Each
@@ -199,6 +202,14 @@ def fill(seed: str, applicants: Sequence[Applicant], target: int, members: Itera
     return replacement(seed, applicants, stratum, set(unavailable))
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def restore(cell: str) -> str:
+    """A value as the site stored it: without the ' put in front of one beginning with = + - @ ' tab or CR."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
 def read_applicants_csv(file) -> list[Applicant]:
     """Applicants from a published list: a path, or a text or binary file object.
 
@@ -221,7 +232,7 @@ def _read_table(file) -> tuple[list[str], list[Applicant]]:
         elif text.startswith("\ufeff"):
             text = text[1:]
     rows = csv.reader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in next(rows, [])]
+    header = [restore(name.strip()) for name in next(rows, [])]
     while header and not header[-1]:
         header.pop()
     names = [name.casefold() for name in header]
@@ -235,6 +246,7 @@ def _read_table(file) -> tuple[list[str], list[Applicant]]:
     strata_columns = [i for i in range(len(header)) if i != where]
     applicants = []
     for row in rows:
+        row = [restore(cell) for cell in row]
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < len(header) or any(cell.strip() for cell in row[len(header) :]):

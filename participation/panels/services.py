@@ -29,7 +29,7 @@ from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.i18n import lazy_ngettext
 from participation.core.sanitize import render_markdown
-from participation.core.text import normalize_newlines
+from participation.core.text import neutralise, normalize_newlines
 from participation.core.time import format_local_date
 from participation.extensions import db
 from participation.ideas import photos
@@ -364,9 +364,10 @@ def applicants_csv(panel: Panel) -> str:
     """The public, pseudonymous list the draw runs on: the input of `python lottery.py SEED TARGET file`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["pseudonym", *panel.strata])
+    writer.writerow([neutralise(name) for name in ["pseudonym", *panel.strata]])
     for member in applicants(panel):
-        writer.writerow([member.pseudonym, *member.stratum(panel.strata)])
+        # District names are typed by administrators; lottery.py undoes this on reading, so the draw is the same.
+        writer.writerow([neutralise(cell) for cell in [member.pseudonym, *member.stratum(panel.strata)]])
     return out.getvalue()
 
 
@@ -1036,15 +1037,6 @@ def action_items(scorecard: Scorecard | None) -> list[ActionItem]:
 
 
 # --- reading -----------------------------------------------------------------------------------------
-
-
-CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value) -> str:
-    """A spreadsheet would run a cell starting with = + - @ (or a tab or CR) as a formula: prefix it with '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_DANGEROUS) else text
 
 
 def scores_csv(campaign: Campaign) -> str:

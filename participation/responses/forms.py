@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, StringField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from participation.core.forms import ChoiceField, TextField, options
+from participation.core.forms import ChoiceField, Form, TextField, options
 from participation.core.i18n import lazy_gettext as _l
 from participation.responses.labels import DECISION_LABELS
 from participation.responses.models import BUDGET_MAX, EXPLANATION_MAX, NOTE_MAX
@@ -65,7 +64,7 @@ class PercentField(IntegerField):
         self.data = int(text)
 
 
-class ResponseForm(FlaskForm):
+class ResponseForm(Form):
     decision = RadioField(
         _l("Decision"),
         choices=options(DECISION_LABELS.items()),
@@ -104,7 +103,7 @@ class ResponseForm(FlaskForm):
             raise ValidationError(_l("Give the budget in won, from 0 up to 10 trillion."))
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(Form):
     progress = PercentField(
         _l("Progress (percent)"),
         description=_l("A whole number from 0 to 100. 100 marks the idea as implemented."),
@@ -126,7 +125,7 @@ class ProgressForm(FlaskForm):
             raise ValidationError(_l("Progress is a whole number from 0 to 100; %(value)d is out of range.", value=field.data))
 
 
-class InboxFilterForm(FlaskForm):
+class InboxFilterForm(Form):
     """An admin's choice of department in the inbox (a GET form: no CSRF token)."""
 
     class Meta:

@@ -1,11 +1,10 @@
 """Round forms: input validation only (the order of windows and tiers is checked by rounds.rules)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, FieldList, FormField, IntegerField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from participation.core.forms import CheckboxListField, ChoiceField, TextField, options
+from participation.core.forms import CheckboxListField, ChoiceField, Form, TextField, options
 from participation.core.i18n import lazy_gettext as _l
 from participation.rounds.models import Responder, SelectionRule
 from participation.rounds.rules import MAX_TIERS, TierSpec, schedule_problems, tier_problems
@@ -35,7 +34,7 @@ def _when(label):
     )
 
 
-class TierForm(FlaskForm):
+class TierForm(Form):
     """One row of the tier table (a sub-form: no token of its own, the page's form carries it)."""
 
     class Meta:
@@ -46,7 +45,7 @@ class TierForm(FlaskForm):
     response_days = IntegerField(_l("Answer within (days)"), validators=[Optional(), NumberRange(min=1, max=365, message=_l("Use a number from %(min)d to %(max)d."))])
 
 
-class RoundForm(FlaskForm):
+class RoundForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200, message=_l("Use at most %(max)d characters."))])
     description = TextField(
         _l("Description"),

@@ -160,3 +160,21 @@ def test_reference_edit_pages_are_headed_in_the_page_s_language(admin_client):
     for kind, obj in items.items():
         title, heading = _edit_page_parts(admin_client.get(f"/admin/{kind}/{obj.id}").get_data(as_text=True))
         assert obj.name_ko in title and obj.name_ko in heading, kind
+
+
+def test_a_reference_name_a_spreadsheet_would_run_as_a_formula_is_refused(admin_client, app_ctx):
+    department = make_department()
+    attempts = [("/admin/departments/", {"name_ko": "=HYPERLINK(\"http://evil.example\")", "name_en": ""}),
+                ("/admin/districts/", {"name_ko": "+새봄구", "name_en": "", "parent_id": ""}),
+                ("/admin/districts/", {"name_ko": "새봄구", "name_en": " @Saebom", "parent_id": ""}),
+                ("/admin/categories/", {"name_ko": "-교통", "name_en": "", "department_id": str(department.id)}),
+                (f"/admin/departments/{department.id}", {"name_ko": "\t=1+1", "name_en": ""})]
+    for url, data in attempts:
+        response = admin_client.post_form(url, data)
+        assert response.status_code == 422, url
+        assert "A name cannot begin with =, +, - or @." in response.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count()).select_from(District)) == 0
+    assert db.session.scalar(select(db.func.count()).select_from(Category)) == 0
+    assert db.session.get(Department, department.id).name_ko == department.name_ko
+    # A sign inside a name is ordinary text.
+    assert admin_client.post_form("/admin/districts/", {"name_ko": "새봄-1구", "name_en": "Saebom-1", "parent_id": ""}).status_code == 302

@@ -214,3 +214,25 @@ def test_a_remembered_total_never_hides_the_next_page(client, app_ctx):
     body = client.get("/ideas").get_data(as_text=True)
     assert 'rel="next"' in body
     assert "스물한 번째" in client.get("/ideas?sort=newest").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("list_url", ["/ideas", "/rounds/{round_id}"])
+def test_a_search_too_long_is_said_so_and_lists_nothing_rather_than_everything(client, app_ctx, list_url):
+    round_ = make_round("voting")
+    make_idea(round_, title="햇살공원에 그늘막을 설치해 주세요")
+    make_idea(round_, title="자전거도로 야간 조명")
+    client.use_english()
+    url = list_url.format(round_id=round_.id)
+    too_long = "공원 " * 34  # 102 characters
+
+    response = client.get(url, query_string={"q": too_long})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert titles(client, f"{url}?q={too_long}") == []
+    assert "A search can be at most 100 characters long." in body
+    assert re.search(r'<input[^>]*aria-invalid="true"[^>]*name="q"|<input[^>]*name="q"[^>]*aria-invalid="true"', body)
+    assert 'aria-describedby="q-error"' in body and 'id="q-error"' in body
+    assert "ideas found" not in body
+
+    at_the_limit = ("공원 " * 34)[:100]
+    assert titles(client, f"{url}?q={at_the_limit}") == ["햇살공원에 그늘막을 설치해 주세요"]

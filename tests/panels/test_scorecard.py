@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from participation.core.audit import AuditEvent
 from participation.core.db import write_transaction
+from participation.core.text import neutralise
 from participation.core.time import now
 from participation.extensions import db
 from participation.panels import services, stats
@@ -725,7 +726,7 @@ def test_the_scores_csv_is_anonymous_and_neutralises_formulas(start, make_client
         application = services.application_of(person, panel)
         assert person.email not in text and person.display_name not in text and application.pseudonym not in text
     assert "user" not in rows[0] and "email" not in rows[0]
-    assert services.neutralise("\t=1") == "'\t=1" and services.neutralise("\r=1") == "'\r=1" and services.neutralise(None) == ""
+    assert neutralise("\t=1") == "'\t=1" and neutralise("\r=1") == "'\r=1" and neutralise(None) == ""
     # Over HTTP: only once the scorecard is public (or for the administration before that).
     url = f"/campaigns/{campaign.id}/scores.csv"
     assert make_client().get(url).status_code == 302
