@@ -4,11 +4,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+
+BUSY_TIMEOUT_MS = 10000
 
 
 @event.listens_for(Engine, "connect")
@@ -20,7 +22,7 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # FULL: a vote reported as counted survives a power cut. NORMAL trades that
     # (never consistency) for write speed; operators may choose it knowingly.
     synchronous = os.environ.get("GONGRON_SQLITE_SYNCHRONOUS", "FULL").upper()
@@ -37,11 +39,26 @@ def _sqlite_on_begin(conn):
     if conn.dialect.name == "sqlite":
         # A write transaction takes the write lock at BEGIN, so it waits its turn
         # (busy_timeout) instead of failing later with "database is locked".
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+        options = conn.get_execution_options()
+        if not options.get("write"):
+            conn.exec_driver_sql("BEGIN")
+            return
+        patience = options.get("patience")
+        if patience is None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        # A bounded wait for another process's writer; on the raw connection, so
+        # counted statements stay the service's own.
+        raw = conn.connection.dbapi_connection
+        raw.execute(f"PRAGMA busy_timeout={max(1, int(patience * 1000))}")
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 @contextmanager
-def write_transaction():
+def write_transaction(*, urgent: bool = False, patience: float | None = None):
     """Run the block as one write transaction and commit it.
 
     Whatever the request read before is committed first, so the block starts a
@@ -49,6 +66,12 @@ def write_transaction():
     locked for other writers until commit), an ordinary transaction on
     PostgreSQL, where the services take row locks with SELECT ... FOR UPDATE.
     On an error the block is rolled back and the error raised.
+
+    `urgent` goes ahead of this process's other writers waiting on SQLite (the
+    scheduler's lease renewal, which must not queue behind the sweeps it
+    guards). `patience` bounds, in seconds, the wait for this process's writer
+    gate (SQLite) or for a row lock (PostgreSQL, as lock_timeout); on running
+    out it raises OperationalError, as a busy database does.
     """
     from participation.extensions import db
 
@@ -61,15 +84,28 @@ def write_transaction():
             session.commit()
         finally:
             session.expire_on_commit = expire
-    with _writer_gate(session.get_bind()):
-        session.connection(execution_options={"write": True})
+    engine = session.get_bind()
+    hold = _enter_writer_gate(engine, urgent=urgent, patience=patience)
+    # A block that commits step by step (write_transaction blocks inside this
+    # one) ends this transaction at its first step: the gate goes with it, so
+    # other writers get in between the steps as they do on the database.
+    session.info["writer_gate_hold"] = hold
+    try:
+        connection = session.connection(execution_options={"write": True, "patience": patience})
+        if patience is not None and engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, int(patience * 1000))}")
         session.info["write_transaction"] = True
+        began = session.info.get("on_write_transaction")
         try:
+            if began is not None:  # the scheduler's, while a sweep runs (scheduler/runner.py)
+                began(session)
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+    finally:
+        hold.release()
 
 
 # SQLite has one writer at a time, and its busy handler is not a queue: a
@@ -78,36 +114,93 @@ def write_transaction():
 # process therefore queue here first; busy_timeout then only arbitrates
 # between processes (the web server and the scheduler), where contention is low.
 WRITER_GATE_TIMEOUT = 60.0
-_writer_gates: dict[str, threading.RLock] = {}
+
+
+class WriterGate:
+    """A reentrant lock whose urgent waiters go ahead of the others."""
+
+    def __init__(self):
+        self._changed = threading.Condition(threading.Lock())
+        self._owner: int | None = None
+        self._depth = 0
+        self._urgent_waiting = 0
+
+    def acquire(self, timeout: float, *, urgent: bool = False) -> bool:
+        me = threading.get_ident()
+        with self._changed:
+            if self._owner == me:
+                self._depth += 1
+                return True
+            if urgent:
+                self._urgent_waiting += 1
+            try:
+                free = self._changed.wait_for(
+                    lambda: self._owner is None and (urgent or not self._urgent_waiting), timeout
+                )
+            finally:
+                if urgent:
+                    self._urgent_waiting -= 1
+                    self._changed.notify_all()  # the others may go now, if it gave up
+            if not free:
+                return False
+            self._owner, self._depth = me, 1
+            return True
+
+    def release(self) -> None:
+        with self._changed:
+            if self._owner != threading.get_ident():
+                raise RuntimeError("the writer gate is released by a thread that does not hold it")
+            self._depth -= 1
+            if not self._depth:
+                self._owner = None
+                self._changed.notify_all()
+
+
+_writer_gates: dict[str, WriterGate] = {}
 _writer_gates_lock = threading.Lock()
 
 
-def _writer_gate(engine):
+def writer_gate(engine) -> WriterGate | None:
+    """This process's gate for writers to the SQLite database `engine` (None on other databases)."""
     if engine.dialect.name != "sqlite":
-        return nullcontext()
+        return None
     key = str(engine.url)
     with _writer_gates_lock:
-        gate = _writer_gates.setdefault(key, threading.RLock())
-    return _held(gate)
+        return _writer_gates.setdefault(key, WriterGate())
 
 
-@contextmanager
-def _held(gate):
-    if not gate.acquire(timeout=WRITER_GATE_TIMEOUT):
-        from sqlalchemy.exc import OperationalError
+class _GateHold:
+    """One write_transaction's turn at the gate, given back once: at the end of its
+    transaction or of its block, whichever comes first."""
 
-        # The same error SQLite raises, so the web layer answers 503 "busy, try again".
-        raise OperationalError("BEGIN IMMEDIATE", (), sqlite3.OperationalError("database is locked"))
-    try:
-        yield
-    finally:
-        gate.release()
+    def __init__(self, gate: WriterGate | None):
+        self._gate = gate
+
+    def release(self) -> None:
+        gate, self._gate = self._gate, None
+        if gate is not None:
+            gate.release()
+
+
+def _enter_writer_gate(engine, *, urgent: bool, patience: float | None) -> _GateHold:
+    gate = writer_gate(engine)
+    if gate is not None:
+        timeout = WRITER_GATE_TIMEOUT if patience is None else patience
+        if not gate.acquire(timeout, urgent=urgent):
+            from sqlalchemy.exc import OperationalError
+
+            # The same error SQLite raises, so the web layer answers 503 "busy, try again".
+            raise OperationalError("BEGIN IMMEDIATE", (), sqlite3.OperationalError("database is locked"))
+    return _GateHold(gate)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _end_of_write_transaction(session, transaction):
     if transaction.parent is None:  # the outermost transaction, not a savepoint inside it
         session.info.pop("write_transaction", None)
+        hold = session.info.pop("writer_gate_hold", None)
+        if hold is not None:
+            hold.release()
 
 
 @event.listens_for(Session, "before_flush")

@@ -22,6 +22,12 @@ locked until the sweep commits: a holder that lost its lease during a long
 pause finds out before acting, and no successor can take over halfway through
 a sweep. The lease avoids duplicated work; the sweeps stay idempotent anyway.
 
+So renewing never queues behind the sweep it guards: while such a transaction
+is open (and, on SQLite, while any of a sweep's own transactions holds the one
+write lock) the holder counts the lease as held without writing, and the
+transaction claims it once more just before it commits (runner.py). A standby
+sees a live lease by reading alone, and waits for no lock to learn it.
+
 The row is created on first use. Two processes creating it at once end with one
 row and one IntegrityError, which counts as "not acquired".
 
@@ -40,6 +46,7 @@ from sqlalchemy.exc import IntegrityError
 
 from participation.core.db import write_transaction
 from participation.core.models import UTCDateTime
+from participation.core.time import as_utc
 from participation.extensions import db
 from participation.scheduler.models import SchedulerLease
 
@@ -59,6 +66,8 @@ class Lease:
         self.name = name
         self.holder = holder or make_holder_id()
         self.ttl = ttl
+        # Until when this process last made sure it holds the lease (None: never).
+        self.confirmed_until: datetime | None = None
 
     def __repr__(self) -> str:
         return f"<Lease {self.name} as {self.holder}>"
@@ -83,6 +92,7 @@ class Lease:
             .execution_options(synchronize_session=False)
         ).rowcount
         if taken:
+            self.confirmed_until = now + self.ttl
             return True
         # Look before inserting: a standby polling every few seconds should not
         # fill the PostgreSQL log with unique-violation errors.
@@ -97,17 +107,33 @@ class Lease:
                 )
         except IntegrityError:  # another process created the row first, and so holds it
             return False
+        self.confirmed_until = now + self.ttl
         return True
 
-    def acquire(self, now: datetime) -> bool:
-        """Take or renew the lease in a transaction of its own."""
-        with write_transaction():
+    def acquire(self, now: datetime, *, patience: float | None = None) -> bool:
+        """Take or renew the lease in a transaction of its own.
+
+        A lease another scheduler holds is seen by reading alone, so a standby
+        never waits for the write lock (SQLite) or the row (PostgreSQL) that the
+        holder's sweep keeps. `patience` bounds the wait for them otherwise
+        (see write_transaction); running out raises OperationalError.
+        """
+        if self.held_elsewhere(now):
+            return False
+        with write_transaction(urgent=True, patience=patience):
             return self.claim(now)
+
+    def held_elsewhere(self, now: datetime) -> bool:
+        """True when another scheduler's lease is live at `now`, as last committed."""
+        lease = SchedulerLease.__table__.c
+        row = db.session.execute(select(lease.holder, lease.expires_at).where(lease.name == self.name)).first()
+        return row is not None and row.holder != self.holder and as_utc(row.expires_at) > now
 
     def release(self, now: datetime) -> None:
         """Let the lease go at once (if still ours), so a waiting scheduler need not wait for it to expire."""
         lease = SchedulerLease.__table__.c
-        with write_transaction() as session:
+        self.confirmed_until = None
+        with write_transaction(urgent=True) as session:
             session.execute(
                 update(SchedulerLease)
                 .where(lease.name == self.name, lease.holder == self.holder)

@@ -33,6 +33,9 @@ class Sweep:
     # them: the runner claims the lease in a transaction of its own and calls it outside any, so
     # the database (and, on SQLite, this process's writer lock) is never held while it waits.
     own_transactions: bool = False
+    # A deadline sweep (closing or publishing at a stated moment): it runs on a worker of its
+    # own, so no slow sweep (the email outbox, a long publication) delays it.
+    on_time: bool = False
 
     def __post_init__(self):
         if self.interval <= timedelta(0):

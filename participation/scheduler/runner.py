@@ -6,19 +6,49 @@ the scheduled jobs all run sweeps through SweepRunner.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sized
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from participation.core.db import write_transaction
 from participation.core.time import now as clock_now
+from participation.extensions import db
 from participation.scheduler.lease import Lease
 from participation.scheduler.registry import Sweep
 
 log = logging.getLogger("participation.scheduler")
+
+# A renewal waits this long at a time for a lock (this process's other writers,
+# another process's transaction), and gives up after RENEW_WITHIN: well inside
+# the interval at which it is tried again.
+RENEW_PATIENCE = timedelta(seconds=0.2)
+RENEW_WITHIN = timedelta(seconds=5)
+
+
+@event.listens_for(Session, "before_commit")
+def _renew_as_the_sweep_commits(session):
+    """A sweep's transaction that kept the lease locked renews it last, for as long again:
+    its renewals meanwhile were not written, and must not all lapse at the commit."""
+    renew = session.info.pop("renew_lease_on_commit", None)
+    if renew is not None:
+        renew()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _lease_lock_released(session, transaction):
+    """A sweep's transaction that kept the lease locked has ended (committed, rolled back, or
+    committed early by a service that commits step by step)."""
+    if transaction.parent is None:
+        session.info.pop("renew_lease_on_commit", None)
+        for unguard in session.info.pop("lease_guards", ()):
+            unguard()
 
 
 @dataclass(frozen=True)
@@ -33,6 +63,11 @@ class SweepRun:
     @property
     def failed(self) -> bool:
         return self.error is not None
+
+    @property
+    def changed(self) -> bool:
+        """Whether the sweep did something (and may have made work for the sweeps after it)."""
+        return self.error is None and self.ran and _did_something(self.result)
 
     def summary(self) -> str:
         if self.error is not None:
@@ -89,6 +124,10 @@ class SweepRunner:
             raise ValueError(f"sweep names must be unique: {names}")
         self.lease = lease or Lease()
         self.clock = clock
+        self._sweep_locks = {name: threading.Lock() for name in names}
+        self._guards = 0
+        self._guards_lock = threading.Lock()
+        self.renewal_error: Exception | None = None
 
     @classmethod
     def for_app(cls, app: Flask, **kwargs) -> SweepRunner:
@@ -112,6 +151,62 @@ class SweepRunner:
             log.exception("scheduler lease: could not reach the database")
             return False
 
+    def renew_lease(self, *, within: timedelta = RENEW_WITHIN) -> bool | None:
+        """Keep or take the lease without ever queuing behind this runner's own sweeps.
+
+        While a sweep's transaction that claimed the lease is open, the lease is
+        held: its row (PostgreSQL) or the whole database (SQLite) is locked by that
+        transaction, which renews it again just before committing. Otherwise the
+        renewal goes ahead of this process's other writers and waits for a lock
+        only briefly at a time, looking again in between.
+
+        True: held; False: another scheduler holds it; None: the database was busy
+        or unreachable throughout `within` (see `renewal_error`).
+        """
+        give_up = time.monotonic() + within.total_seconds()
+        while True:
+            if self.guarding:
+                return True
+            try:
+                with self.app.app_context():
+                    return self.lease.acquire(self.clock(), patience=RENEW_PATIENCE.total_seconds())
+            except OperationalError as error:  # busy (a lock waited for too long) or unreachable
+                self.renewal_error = error
+                if time.monotonic() >= give_up:
+                    return None
+            except Exception as error:
+                log.exception("scheduler lease: could not renew it")
+                self.renewal_error = error
+                return None
+
+    @property
+    def guarding(self) -> bool:
+        """True while a sweep's transaction holds the lease locked (see renew_lease)."""
+        with self._guards_lock:
+            return self._guards > 0
+
+    def _guard(self, session) -> None:
+        """The lease counts as held until this session's transaction ends, and is renewed as it commits."""
+        with self._guards_lock:
+            self._guards += 1
+        session.info.setdefault("lease_guards", []).append(self._unguard)
+        session.info["renew_lease_on_commit"] = lambda: self.lease.claim(self.clock())
+
+    def _unguard(self) -> None:
+        with self._guards_lock:
+            self._guards -= 1
+
+    def _sweep_write_began(self, session) -> None:
+        """A write transaction of a sweep under way began (a step, or a batch of its own).
+
+        On SQLite it holds the database's one write lock, so no other scheduler
+        can take the lease until it commits: renewing meanwhile would only queue
+        behind it. On PostgreSQL it does not touch the lease row, and renewal
+        goes on beside it.
+        """
+        if session.get_bind().dialect.name == "sqlite":
+            self._guard(session)
+
     def release_lease(self) -> None:
         try:
             with self.app.app_context():
@@ -121,33 +216,50 @@ class SweepRunner:
 
     def run(self, sweep: Sweep | str, now: datetime | None = None) -> SweepRun:
         """Run one sweep if this runner holds the lease. Never raises an Exception: a failure is
-        logged, its transaction rolled back, and reported in the SweepRun."""
+        logged, its transaction rolled back, and reported in the SweepRun.
+
+        One run of a sweep at a time: a second caller (a deadline job while the
+        catch-up runs it) waits for the first and then runs it again.
+        """
         if isinstance(sweep, str):
             sweep = self.sweep(sweep)
+        with self._sweep_locks[sweep.name]:
+            return self._run(sweep, now)
+
+    def _run(self, sweep: Sweep, now: datetime | None) -> SweepRun:
         started = time.monotonic()
         result = None
         try:
             with self.app.app_context():
-                if sweep.own_transactions:
-                    with write_transaction():
-                        claimed = self.lease.claim(self.clock())
-                    if not claimed:
-                        log.debug("sweep %s skipped: the lease is held elsewhere", sweep.name)
-                        return SweepRun(sweep.name, ran=False)
-                    result = sweep.function(now or self.clock())
-                else:
-                    with write_transaction():
-                        # Claimed inside the sweep's own transaction: the lease cannot
-                        # pass to another scheduler until this sweep has committed.
-                        if not self.lease.claim(self.clock()):
+                session = db.session()
+                try:
+                    if sweep.own_transactions:
+                        with write_transaction():
+                            claimed = self.lease.claim(self.clock())
+                        if not claimed:
                             log.debug("sweep %s skipped: the lease is held elsewhere", sweep.name)
                             return SweepRun(sweep.name, ran=False)
+                        session.info["on_write_transaction"] = self._sweep_write_began
                         result = sweep.function(now or self.clock())
+                    else:
+                        with write_transaction():
+                            # Claimed inside the sweep's own transaction: the lease cannot
+                            # pass to another scheduler until this sweep has committed.
+                            if not self.lease.claim(self.clock()):
+                                log.debug("sweep %s skipped: the lease is held elsewhere", sweep.name)
+                                return SweepRun(sweep.name, ran=False)
+                            self._guard(session)
+                            session.info["on_write_transaction"] = self._sweep_write_began
+                            result = sweep.function(now or self.clock())
+                finally:
+                    session.info.pop("on_write_transaction", None)
         except Exception as error:  # one failing sweep must not stop the others or the scheduler
             log.exception("sweep %s failed and was rolled back", sweep.name)
+            # The rollback may have undone the lease's renewal as well.
+            self.renew_lease()
             return SweepRun(sweep.name, ran=True, error=error)
         run = SweepRun(sweep.name, ran=True, result=result)
-        level = logging.INFO if _did_something(result) else logging.DEBUG
+        level = logging.INFO if run.changed else logging.DEBUG
         log.log(level, "sweep %s %s (%.2f s)", sweep.name, run.summary(), time.monotonic() - started)
         return run
 

@@ -4,11 +4,12 @@ To add one, import its service and append a Sweep:
 
     from participation.outcomes import services as outcomes
 
-    Sweep("close_due_rounds", outcomes.close_due_rounds, timedelta(minutes=1), deadlines=outcomes.upcoming_deadlines),
+    Sweep("close_due_rounds", outcomes.close_due_rounds, timedelta(minutes=1), deadlines=outcomes.upcoming_deadlines, on_time=True),
 
 `function(now)` changes state idempotently (the scheduler runs it in a write
 transaction and commits, or rolls back if it raises); `deadlines(now, horizon)`
-only reads and returns the moments within the horizon the sweep has work at.
+only reads and returns the moments within the horizon the sweep has work at;
+`on_time=True` marks a deadline sweep, which runs on a worker of its own.
 See registry.Sweep.
 """
 from __future__ import annotations
@@ -30,14 +31,14 @@ SWEEPS: list[Sweep] = [
     # Closes and publications claim their work and finish it in short transactions of their own
     # (core/batches.py), so a large round never holds what residents' requests need.
     Sweep("close_due_rounds", outcomes.close_due_rounds, interval=timedelta(minutes=1), deadlines=outcomes.upcoming_deadlines,
-          own_transactions=True),
+          own_transactions=True, on_time=True),
     Sweep("publish_due_outcomes", outcomes.publish_due_outcomes, interval=timedelta(minutes=1), deadlines=outcomes.upcoming_deadlines,
-          own_transactions=True),
+          own_transactions=True, on_time=True),
     Sweep("announce_campaigns", panels.announce_campaigns, interval=timedelta(minutes=1), deadlines=panels.announcement_moments),
     Sweep("close_due_campaigns", panels.close_due_campaigns, interval=timedelta(minutes=1), deadlines=panels.upcoming_deadlines,
-          own_transactions=True),
+          own_transactions=True, on_time=True),
     Sweep("publish_due_scorecards", panels.publish_due_scorecards, interval=timedelta(minutes=1), deadlines=panels.upcoming_deadlines,
-          own_transactions=True),
+          own_transactions=True, on_time=True),
     Sweep(
         "remind_overdue_responses",
         responses.remind_overdue_responses,

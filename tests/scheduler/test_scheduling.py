@@ -74,9 +74,11 @@ def test_a_deadline_job_runs_its_sweep_only_in_the_scheduler_holding_the_lease(a
     [job_id] = service.plan_deadlines(moment)
     job = service.scheduler.get_job(job_id)
     job.func(*job.args)  # what APScheduler does a second after the deadline
+    assert service.wait_idle(timeout=10)
     assert calls == []  # not holding the lease yet
     assert service.tend_lease()
     job.func(*job.args)
+    assert service.wait_idle(timeout=10)
     assert len(calls) == 1
 
 
