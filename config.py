@@ -26,6 +26,17 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_floats(name: str, default: tuple[float, ...]) -> tuple[float, ...]:
+    """A comma-separated list of numbers from the environment ("35.05,126.64,35.26,127.02")."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    numbers = tuple(float(part) for part in value.split(","))
+    if len(numbers) != len(default):
+        raise ValueError(f"{name} needs {len(default)} comma-separated numbers")
+    return numbers
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
@@ -38,6 +49,21 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Seoul"
     LANGUAGES = ("ko", "en")
     CITY_NAME = {"ko": "한빛시", "en": "Hanbit City"}
+    # The city's civil-request phone line, named in notices that give a department's contact
+    # (departments keep no contact details of their own). 062-120: Gwangju's call centre.
+    CITY_PHONE = os.environ.get("CITY_PHONE", "062-120")
+
+    # The map on request forms (static/vendor/leaflet). Tiles come from MAP_TILE_URL, whose host is
+    # then the only other host the CSP lets images load from; empty turns tiles off (the pin and the
+    # coordinate inputs still work). The default box is Gwangju (광주광역시): a pin outside
+    # CITY_BOUNDS (south, west, north, east, WGS 84) is told it is outside the city, and a request
+    # filed there is refused. CITY_BOUNDS="s,w,n,e" and MAP_CENTER="lat,lon" set them for your city.
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    MAP_ATTRIBUTION = os.environ.get(
+        "MAP_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    )
+    CITY_BOUNDS = _env_floats("CITY_BOUNDS", (35.05, 126.64, 35.26, 127.02))
+    MAP_CENTER = _env_floats("MAP_CENTER", (35.1595, 126.8526))  # Gwangju City Hall
 
     # Sessions and cookies: HttpOnly and SameSite=Lax everywhere, Secure in production.
     SESSION_COOKIE_NAME = "gongron_session"
@@ -74,6 +100,8 @@ class Config:
     REGISTER_LIMIT_PER_IP = "10 per hour"
     # Submitting and editing ideas (each may carry three photos to decode).
     IDEA_POST_LIMIT = "30 per hour"
+    # Downloads stream every row of a list (a million-row Excel file keeps a worker busy for a minute).
+    EXPORT_LIMIT = "30 per 10 minutes"
     COMMENT_LIMIT_PER_ACCOUNT = "6 per minute; 60 per hour"
     COMMENT_LIMIT_PER_IP = "30 per minute; 300 per hour"
     FLAG_LIMIT_PER_ACCOUNT = "20 per hour"
@@ -97,6 +125,12 @@ class Config:
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "no-reply@gongron.local")
 
+    # Text messages (notifications/sms.py): "file" writes each one under SMS_FILE_DIR (the
+    # development default, named on the admin outbox page), "log" logs it, and
+    # "package.module:factory" plugs in a city's gateway (factory(config) -> a sender).
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "log")
+    SMS_FILE_DIR = os.environ.get("SMS_FILE_DIR", str(INSTANCE_DIR / "sms"))
+
     # Public list pages are kept this many seconds for visitors who are not signed in (0: off).
     PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "2"))
 
@@ -112,6 +146,7 @@ class Config:
 class DevelopmentConfig(Config):
     DEBUG = True
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "file")
 
 
 class TestingConfig(Config):
@@ -126,6 +161,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SCHEDULER_IN_PROCESS = False  # tests run sweeps themselves, with the `now` they choose
     MAIL_BACKEND = "file"  # tests that deliver over SMTP start their own server and say so
+    SMS_BACKEND = "file"
+    MAP_TILE_URL = ""  # no tile requests leave a test run; tests that check the CSP set one
 
 
 class ProductionConfig(Config):

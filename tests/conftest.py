@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import delete
+from sqlalchemy import create_engine, delete
+from sqlalchemy.engine import make_url
 
 from config import normalise_database_url
 from participation import create_app
@@ -28,11 +29,38 @@ from tests.factories import PASSWORD
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
+def _xdist_worker() -> str | None:
+    """"gw0", "gw1"… under pytest-xdist (`make test` runs the suite on two workers), None otherwise."""
+    return os.environ.get("PYTEST_XDIST_WORKER")
+
+
 def _database_url(tmp_path_factory) -> str:
     url = normalise_database_url(os.environ.get("TEST_DATABASE_URL"))
-    if url:
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"  # one file per worker already
+    worker = _xdist_worker()
+    if worker is None:
         return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    # Each worker empties and migrates a database of its own: TEST_DATABASE_URL's, suffixed.
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first()
+            if not exists:
+                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def pytest_configure(config):
+    # Tests that use Redis flush their database: each xdist worker gets one of its own (15, 14, …).
+    worker = _xdist_worker()
+    if worker is not None:
+        server = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0]
+        os.environ["TEST_REDIS_URL"] = f"{server}/{15 - int(worker.removeprefix('gw'))}"
 
 
 class Client(FlaskClient):
@@ -49,6 +77,8 @@ class Client(FlaskClient):
         outer = has_app_context()
         if outer:
             db.session.commit()
+        # Buffered: a streamed body (core.exports) is read in the request's own context, as a server would.
+        kwargs.setdefault("buffered", True)
         response = contextvars.Context().run(super().open, *args, **kwargs)
         if outer:
             db.session.commit()
@@ -92,6 +122,9 @@ def reset_schema(app) -> None:
         upgrade()
 
 
+PARALLEL_CONNECTIONS = 60  # PostgreSQL's default max_connections is 100
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     # `make test` compiles the catalogs; running pytest directly must not test stale ones.
@@ -99,7 +132,11 @@ def app(tmp_path_factory):
     app = create_app(
         "testing",
         {"SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory), "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
-         "MAIL_OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox"))},
+         "MAIL_OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")), "SMS_FILE_DIR": str(tmp_path_factory.mktemp("sms")),
+         # Room for the concurrency tests' threads (up to PARALLEL_CONNECTIONS at once, each on its own
+         # connection): with the default 5 + 10, threads beyond 15 queue for a connection, and on a
+         # loaded machine one can wait out the pool's 30 s timeout before any lock is even asked for.
+         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": 5, "max_overflow": PARALLEL_CONNECTIONS}},
     )
     app.test_client_class = Client
     reset_schema(app)
@@ -121,7 +158,12 @@ def _clean_database(request):
     vars(limiter).update(limiter_state)
     if "app" not in request.fixturenames:
         return
-    app = request.getfixturevalue("app")
+    empty_database(request.getfixturevalue("app"))
+
+
+def empty_database(app) -> None:
+    """Delete every row, reset the rate-limit counters, forget cached counts and uploaded files.
+    (A module that builds its world once, in a module-scoped fixture, calls this when it is done.)"""
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as connection:

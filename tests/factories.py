@@ -143,3 +143,36 @@ def jpeg_bytes(size=(640, 480), colour=(200, 120, 60), exif: bytes | None = None
     out = io.BytesIO()
     Image.new("RGB", size, colour).save(out, "JPEG", exif=exif or b"")
     return out.getvalue()
+
+
+def make_request_category(department: Department | None = None, *, name_ko: str | None = None, name_en: str = "", kind: str = "grievance"):
+    """A civil-request category routed to `department` (a new one if not given)."""
+    from participation.civil_requests.models import RequestCategory
+
+    n = next(_seq)
+    category = RequestCategory(
+        name_ko=name_ko or f"민원 분류 {n}", name_en=name_en or f"Request category {n}", kind=kind,
+        department_id=(department or make_department()).id, created_at=now(),
+    )
+    db.session.add(category)
+    db.session.commit()
+    return category
+
+
+def make_civil_request(
+    category=None, applicant: User | None = None, *, title: str = "가로등이 꺼졌어요",
+    description: str = "골목 가로등이 사흘째 꺼져 있습니다.", is_public: bool = False, at=None,
+    latitude: float | None = None, longitude: float | None = None, district: District | None = None,
+):
+    """A request filed online through the service, committed."""
+    from participation.civil_requests import intake
+    from participation.core.db import write_transaction
+
+    category = category or make_request_category()
+    applicant = applicant or make_user()
+    data = intake.RequestData(category=category, title=title, description=description, is_public=is_public,
+                              latitude=latitude, longitude=longitude, district=district)
+    with write_transaction():
+        request = intake.file_request(applicant, data, at or now())
+    db.session.commit()
+    return request

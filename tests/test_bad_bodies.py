@@ -9,6 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from participation.api.keys import issue_key
+from participation.civil_requests.models import RequestCategory
 from participation.core.db import write_transaction
 from participation.core.time import now
 from participation.deliberation.models import ModerationItem
@@ -18,7 +20,7 @@ from participation.notifications.services import unsubscribe_token
 from participation.panels import services as panels
 from participation.panels.models import PanelMember
 from tests.deliberation.helpers import flag, post, signed_in, visitor
-from tests.factories import make_category, make_department, make_district, make_idea, make_round, make_user
+from tests.factories import make_category, make_civil_request, make_department, make_district, make_idea, make_round, make_user
 from tests.panels.helpers import close, drawn_panel, make_campaign, make_service
 from tests.permissions import ROLES
 
@@ -63,7 +65,16 @@ def _objects():
     moderation_item = db.session.scalars(select(ModerationItem)).first()
     notification = db.session.scalars(select(Notification)).first()
     assert moderation_item and notification and member
+    request_category = RequestCategory(name_ko="가로등 고장", kind="grievance", department_id=department.id, created_at=now())
+    db.session.add(request_category)
+    db.session.commit()
+    civil_request = make_civil_request(request_category, author, is_public=True)
+    with write_transaction():
+        api_key, _secret = issue_key(None, "새봄 민원 앱", ["read"], now())
     return {
+        "key_id": api_key.id,
+        "request_id": civil_request.id,
+        "category_id": request_category.id, ("civil_requests.admin_category_retire", "action"): "retire", "day": "2027-03-02",
         "round_id": round_.id, "idea_id": idea.id, "comment_id": comment.id, "user_id": author.id, "panel_id": panel.id,
         "member_id": member.id, "campaign_id": campaign.id, "criterion_id": campaign.criteria[0].id,
         "notification_id": notification.id, "token": unsubscribe_token(author.id, "my_ideas"),

@@ -48,7 +48,7 @@ def test_demo_seed_creates_a_city_with_an_account_for_every_role(runner, client,
     categories = db.session.scalars(select(Category)).all()
     assert categories and all(c.department is not None for c in categories)
     roles = set().union(*(u.roles for u in db.session.scalars(select(User))))
-    assert roles == {"resident", "official", "moderator", "admin"}
+    assert roles == {"resident", "official", "moderator", "admin", "field", "counter"}
     official = db.session.scalar(select(User).where(User.email == "official@demo.gongron.kr"))
     assert official.department is not None
     client.login("admin@demo.gongron.kr", password="gongron-demo-2026")
@@ -102,7 +102,7 @@ def test_demo_seed_has_a_published_outcome_with_an_overdue_answer_and_a_round_ab
     from datetime import timedelta
 
     from participation.core.time import now
-    from participation.demo_outcomes import CLOSES_AFTER
+    from participation.demo.outcomes import CLOSES_AFTER
     from participation.outcomes import services as outcomes
     from participation.responses.models import OfficialResponse, ResponseDue
     from participation.rounds.models import Round

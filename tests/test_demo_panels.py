@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from participation.accounts.models import User
 from participation.core.time import SEOUL, now
-from participation.demo import DEMO_PASSWORD
-from participation.demo_panels import DRAW_SEED, PANEL_NAME, PANELIST, RUBRIC, SERVICE_NAME, TARGET_SIZE, timeline
+from participation.demo.panels import DRAW_SEED, PANEL_NAME, PANELIST, RUBRIC, SERVICE_NAME, TARGET_SIZE, timeline
+from participation.demo.people import DEMO_PASSWORD
 from participation.extensions import db
 from participation.panels import lottery, permissions, services
 from participation.panels.models import ActionItem, Campaign, CampaignPhase, Evaluation, EvaluationStatus, Panel

@@ -34,6 +34,7 @@ ROUTES = [
     Route("GET", "/rounds/new", frozenset({"official", "admin"})),
     Route("POST", "/rounds/new", frozenset({"official", "admin"}), {"title": ""}),
     Route("GET", "/ideas", EVERY_ROLE),
+    Route("GET", "/ideas/export?format=xlsx", EVERY_ROLE),
     Route("GET", "/me/votes", SIGNED_IN),
     Route("GET", "/moderation", frozenset({"moderator", "admin"})),
     Route("POST", "/moderation/items/999999", frozenset({"moderator", "admin"})),
@@ -44,6 +45,8 @@ ROUTES = [
     Route("GET", "/moderation/log", EVERY_ROLE),
     Route("GET", "/responses/inbox", frozenset({"official", "admin"})),
     Route("GET", "/responses/departments", EVERY_ROLE),
+    Route("GET", "/responses/departments/export?format=csv", EVERY_ROLE),
+    Route("GET", "/requests/statistics/export?format=xlsx", EVERY_ROLE),
     Route("GET", "/panels/", EVERY_ROLE),
     Route("GET", "/panels/lottery.py", EVERY_ROLE),
     Route("GET", "/panels/new", ADMIN),
@@ -65,6 +68,12 @@ ROUTES = [
     Route("POST", "/unsubscribe/not-a-token", EVERY_ROLE),
     Route("GET", "/admin/outbox", ADMIN),
     Route("GET", "/admin/outbox/files/missing-000000.eml", ADMIN),
+    # API keys for client apps (issue 15 item 4): administrators only; more in tests/api/test_key_screens.py.
+    Route("GET", "/admin/api-keys/", ADMIN),
+    Route("GET", "/admin/api-keys/new", ADMIN),
+    Route("POST", "/admin/api-keys/new", ADMIN, {"name": ""}),
+    Route("GET", "/admin/api-keys/999999/revoke", ADMIN),
+    Route("POST", "/admin/api-keys/999999/revoke", ADMIN, {"confirm": "y"}),
 ]
 
 # Routes whose answer depends on a round or idea; covered by the role x phase
@@ -84,6 +93,7 @@ ROUND_AND_IDEA_ROUTES = {
     "voting.unvote": "tests/voting/test_voting.py",
     # The outcome page shows more to the administration before publication; publishing early is for admins.
     "outcomes.outcome": "tests/outcomes/test_outcome_page.py",
+    "outcomes.export": "tests/outcomes/test_outcome_page.py",
     "outcomes.publish": "tests/outcomes/test_outcome_page.py",
     # Answering and progress depend on the idea's response clock and department: the role x phase
     # matrix in tests/responses/test_permissions.py covers them.
@@ -125,6 +135,7 @@ PANEL_AND_CAMPAIGN_ROUTES = {
     "panels.evaluation_photo": "tests/panels/test_campaigns.py",
     "panels.scorecard": "tests/panels/test_permissions.py; tests/panels/test_scorecard.py",
     "panels.scores_csv": "tests/panels/test_permissions.py; tests/panels/test_scorecard.py",
+    "panels.scores_export": "tests/panels/test_permissions.py; tests/panels/test_scorecard.py",
     "panels.respond": "tests/panels/test_permissions.py; tests/panels/test_scorecard.py",
     "panels.add_action": "tests/panels/test_permissions.py; tests/panels/test_scorecard.py",
     "panels.action_progress": "tests/panels/test_permissions.py; tests/panels/test_scorecard.py",
@@ -137,6 +148,46 @@ COVERED_ELSEWHERE = {
     "accounts.profile": "tests/accounts/test_account.py",
     "accounts.logout": "tests/accounts/test_login.py",
     "static": "served files",
+    # Civil requests' reference screens (admins only) and the map's 동 lookup (everyone).
+    "civil_requests.admin_categories": "tests/civil_requests/test_admin_reference.py",
+    "civil_requests.admin_category_edit": "tests/civil_requests/test_admin_reference.py",
+    "civil_requests.admin_category_retire": "tests/civil_requests/test_admin_reference.py",
+    "civil_requests.admin_holidays": "tests/civil_requests/test_admin_reference.py",
+    "civil_requests.admin_holiday_delete": "tests/civil_requests/test_admin_reference.py",
+    "civil_requests.admin_boundaries": "tests/civil_requests/test_admin_reference.py",
+    "civil_requests.location": "tests/civil_requests/test_admin_reference.py",
+    "civil_requests.detail": "tests/civil_requests/test_detail.py; tests/civil_requests/test_permission_matrix.py",
+    "civil_requests.supplement": "tests/civil_requests/test_applicant_views.py",
+    "civil_requests.consent_extension": "tests/civil_requests/test_applicant_views.py",
+    "civil_requests.reopen": "tests/civil_requests/test_applicant_views.py",
+    "civil_requests.rate": "tests/civil_requests/test_applicant_views.py",
+    "civil_requests.mine": "tests/civil_requests/test_applicant_views.py",
+    "civil_requests.index": "tests/civil_requests/test_public_list.py",
+    "civil_requests.map_data": "tests/civil_requests/test_public_list.py",
+    "civil_requests.feed": "tests/civil_requests/test_public_feed.py",
+    "civil_requests.new": "tests/civil_requests/test_filing.py",
+    "civil_requests.nearby": "tests/civil_requests/test_filing.py",
+    "civil_requests.support": "tests/civil_requests/test_filing.py",
+    "civil_requests.field": "tests/civil_requests/test_filing_staff.py",
+    "civil_requests.counter": "tests/civil_requests/test_filing_staff.py",
+    "civil_requests.receipt": "tests/civil_requests/test_filing_staff.py",
+    "civil_requests.track": "tests/civil_requests/test_filing_staff.py",
+    "civil_requests.photo": "tests/civil_requests/test_filing.py",
+    "civil_requests.record_supplement": "tests/civil_requests/test_record_for_resident.py",
+    "civil_requests.record_consent": "tests/civil_requests/test_record_for_resident.py",
+    "civil_requests.queue": "tests/civil_requests/test_queue.py",
+    "civil_requests.handle": "tests/civil_requests/test_handling_views.py; tests/civil_requests/test_permission_matrix.py",
+    "civil_requests.assign": "tests/civil_requests/test_handling_views.py",
+    "civil_requests.start": "tests/civil_requests/test_handling_views.py",
+    "civil_requests.ask_supplement": "tests/civil_requests/test_handling_views.py",
+    "civil_requests.transfer": "tests/civil_requests/test_handling_views.py",
+    "civil_requests.ask_cohandling": "tests/civil_requests/test_handling_views.py",
+    "civil_requests.answer_cohandling": "tests/civil_requests/test_handling_views.py",
+    "civil_requests.extend": "tests/civil_requests/test_handling_views.py",
+    "civil_requests.complete": "tests/civil_requests/test_handling_views.py",
+    "civil_requests.link": "tests/civil_requests/test_handling_views.py",
+    "civil_requests.close_repeat": "tests/civil_requests/test_handling_views.py",
+    "civil_requests.answer_follow_up": "tests/civil_requests/test_handling_views.py",
 }
 
 
@@ -151,7 +202,7 @@ def test_every_route_is_in_the_matrix(app):
     adapter: MapAdapter = app.url_map.bind("localhost")
     in_matrix = set()
     for route in ROUTES:
-        endpoint, _ = adapter.match(route.path, method=route.method)
+        endpoint, _ = adapter.match(route.path.split("?")[0], method=route.method)
         in_matrix.add(endpoint)
     missing = ({rule.endpoint for rule in app.url_map.iter_rules()} - in_matrix - set(COVERED_ELSEWHERE) - set(ROUND_AND_IDEA_ROUTES)
                - set(PANEL_AND_CAMPAIGN_ROUTES))

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from participation.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, normalise_email, password_problem
 from participation.core.forms import ChoiceField, Form, options
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.phones import normalise_mobile
+from participation.core.text import SPREADSHEET_FORMULA_STARTS
 
 DISPLAY_NAME_MIN, DISPLAY_NAME_MAX = 2, 30
 
@@ -90,6 +92,8 @@ class RegisterForm(DistrictChoiceMixin, Form):
         _l("I have read the privacy notice and agree to the processing of my email, display name and district."),
         validators=[DataRequired(_l("You need to agree to the privacy notice to create an account."))],
     )
+    # Where the person was going when they were asked to sign in (the filing form, say): they land there.
+    next = HiddenField()
 
 
 class LoginForm(Form):
@@ -107,9 +111,27 @@ class LoginForm(Form):
     next = HiddenField()
 
 
+def korean_mobile(form, field):
+    """Optional; 010-1234-5678, 010 1234 5678 or 01012345678, kept as digits. Empty removes it."""
+    raw = (field.data or "").strip()
+    if not raw:
+        field.data = None
+        return
+    try:
+        field.data = normalise_mobile(raw)
+    except ValueError as exc:
+        raise ValidationError(_l("Enter a mobile number like 010-1234-5678 (01X and 7 or 8 more digits), or leave it empty.")) from exc
+
+
 class ProfileForm(DistrictChoiceMixin, Form):
     display_name = display_name_field()
     district_id = district_field()
+    phone = StringField(
+        _l("Mobile phone (optional)"),
+        description=_l("Only to send you text messages you choose in your notification settings. Never shown to others."),
+        validators=[korean_mobile],
+        render_kw={"autocomplete": "tel-national", "inputmode": "tel"},
+    )
 
 
 class ChangePasswordForm(Form):
@@ -148,3 +170,24 @@ class LanguageForm(Form):
 
     lang = HiddenField(validators=[DataRequired()])
     next = HiddenField()
+
+
+def no_formula_start(form, field):
+    """Names reach exported CSVs (a panel's applicant list): one a spreadsheet would run as a formula is refused."""
+    if (field.data or "").startswith(SPREADSHEET_FORMULA_STARTS):
+        raise ValidationError(_l("A name cannot begin with =, +, - or @."))
+
+
+def reference_name_fields():
+    """The Korean (required) and English names of a piece of reference data."""
+    return (
+        StringField(
+            _l("Name (Korean)"),
+            validators=[DataRequired(_l("Enter the Korean name.")), Length(max=100, message=_l("Use at most %(max)d characters.")), printable_name,
+                        no_formula_start],
+        ),
+        StringField(
+            _l("Name (English)"),
+            validators=[Optional(), Length(max=100, message=_l("Use at most %(max)d characters.")), printable_name, no_formula_start],
+        ),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from participation.core.models import LocalizedNameMixin, RetirableMixin, UTCDateTime
@@ -16,6 +16,10 @@ class Role(enum.StrEnum):
     OFFICIAL = "official"
     MODERATOR = "moderator"
     ADMIN = "admin"
+    # Civil requests: field staff report problems from a phone; counter staff file on a
+    # resident's behalf. Neither answers requests (that is an official's part).
+    FIELD = "field"
+    COUNTER = "counter"
 
 
 ROLE_VALUES = tuple(r.value for r in Role)
@@ -74,6 +78,23 @@ class District(LocalizedNameMixin, RetirableMixin, db.Model):
         return f"{self.parent.name_for(locale)} {self.name_for(locale)}"
 
 
+class DistrictBoundary(db.Model):
+    """A 동's boundary, imported by an admin as GeoJSON, so a pin on the map names its 동.
+    The bounding box lets a lookup test only the few polygons that can hold the point."""
+
+    __tablename__ = "district_boundaries"
+
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True)
+    geometry: Mapped[str] = mapped_column(Text)  # a GeoJSON Polygon or MultiPolygon, lon/lat (WGS 84)
+    min_lat: Mapped[float] = mapped_column(Float)
+    min_lon: Mapped[float] = mapped_column(Float)
+    max_lat: Mapped[float] = mapped_column(Float)
+    max_lon: Mapped[float] = mapped_column(Float)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    district: Mapped[District] = relationship()
+
+
 class User(db.Model):
     __tablename__ = "users"
 
@@ -85,6 +106,8 @@ class User(db.Model):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(5))
+    # For SMS notices, only if the person gives it (digits only, e.g. 01012345678).
+    phone: Mapped[str | None] = mapped_column(String(20))
     privacy_consented_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -136,7 +159,7 @@ class User(db.Model):
 class UserRole(db.Model):
     __tablename__ = "user_roles"
     __table_args__ = (
-        CheckConstraint("role IN ('resident', 'official', 'moderator', 'admin')", name="role"),
+        CheckConstraint("role IN ('resident', 'official', 'moderator', 'admin', 'field', 'counter')", name="role"),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)

@@ -193,8 +193,16 @@ def change_password(user: User, current: str, new: str, now: datetime) -> None:
     audit.record("user.password_changed", now, actor=user, subject=user)
 
 
-def update_profile(user: User, *, display_name: str, district: District | None, now: datetime) -> None:
+_UNCHANGED = object()
+
+
+def update_profile(user: User, *, display_name: str, district: District | None, now: datetime, phone=_UNCHANGED) -> None:
+    """`phone`: a mobile number as digits (forms normalise it), or None to remove it; left as
+    it is when not given."""
     changed = []
+    if phone is not _UNCHANGED and (phone or None) != user.phone:
+        user.phone = phone or None
+        changed.append("phone")  # the field's name only: the audit log keeps no number
     if display_name.strip() != user.display_name:
         user.display_name = display_name.strip()
         changed.append("display_name")
@@ -223,6 +231,7 @@ def delete_account(user: User, password: str, now: datetime) -> None:
     user.display_name = ""
     user.password_hash = UNUSABLE_PASSWORD
     user.district = None
+    user.phone = None
     user.department = None
     user.locale = None
     user.deleted_at = now
@@ -324,6 +333,14 @@ def admin_ids() -> list[int]:
     return list(db.session.scalars(
         select(User.id).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == Role.ADMIN, User.deleted_at.is_(None))
     ))
+
+
+def mobiles(user_ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """The mobile number (and language) of those of these accounts that exist, are not deleted
+    and gave one: {user id: (number, locale)}."""
+    return {user_id: (phone, locale) for user_id, phone, locale in db.session.execute(
+        select(User.id, User.phone, User.locale).where(User.id.in_(user_ids), User.deleted_at.is_(None), User.phone.is_not(None))
+    )}
 
 
 def active_ids(user_ids: list[int]) -> list[int]:

@@ -89,7 +89,7 @@ def register():
     if not permissions.can_register(current_user):
         flash(_("You already have an account and are signed in with it."), "info")
         return redirect(url_for("accounts.account"))
-    form = RegisterForm()
+    form = RegisterForm(next=request.args.get("next", ""))
     form.set_district_choices(active_districts(), str(get_locale()))
     if form.validate_on_submit():
 
@@ -107,7 +107,7 @@ def register():
         done, user = perform(form, register_and_sign_in)
         if done:
             flash(_("Welcome! Your account has been created."), "success")
-            return devices.remember_device(redirect(url_for("accounts.account")), user, now())
+            return devices.remember_device(redirect(safe_next(form.next.data, "accounts.account")), user, now())
     return render_template("accounts/register.html", form=form), form_status(form)
 
 
@@ -181,7 +181,8 @@ def account():
     if form.validate_on_submit():
         with write_transaction():
             services.update_profile(
-                current_user, display_name=form.display_name.data, district=_district(form.district_id.data), now=now()
+                current_user, display_name=form.display_name.data, district=_district(form.district_id.data), now=now(),
+                phone=form.phone.data,
             )
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("accounts.account"))

@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 from wtforms import StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
-from participation.accounts.forms import printable_name
+from participation.accounts.forms import reference_name_fields
 from participation.accounts.models import Role
 from participation.core.forms import CheckboxListField, ChoiceField, Form, options
 from participation.core.i18n import lazy_gettext as _l
-from participation.core.text import SPREADSHEET_FORMULA_STARTS
 
 ROLE_LABELS = {
     Role.RESIDENT.value: _l("Resident"),
     Role.OFFICIAL.value: _l("Official"),
     Role.MODERATOR.value: _l("Moderator"),
     Role.ADMIN.value: _l("Administrator"),
+    Role.FIELD.value: _l("Field staff"),
+    Role.COUNTER.value: _l("Counter staff"),
 }
 
 
@@ -27,32 +28,12 @@ class UserRolesForm(Form):
     department_id = ChoiceField(_l("Department"))
 
 
-def no_formula_start(form, field):
-    """Names reach exported CSVs (a panel's applicant list): one a spreadsheet would run as a formula is refused."""
-    if (field.data or "").startswith(SPREADSHEET_FORMULA_STARTS):
-        raise ValidationError(_l("A name cannot begin with =, +, - or @."))
-
-
-def _name_fields():
-    return (
-        StringField(
-            _l("Name (Korean)"),
-            validators=[DataRequired(_l("Enter the Korean name.")), Length(max=100, message=_l("Use at most %(max)d characters.")), printable_name,
-                        no_formula_start],
-        ),
-        StringField(
-            _l("Name (English)"),
-            validators=[Optional(), Length(max=100, message=_l("Use at most %(max)d characters.")), printable_name, no_formula_start],
-        ),
-    )
-
-
 class DepartmentForm(Form):
-    name_ko, name_en = _name_fields()
+    name_ko, name_en = reference_name_fields()
 
 
 class DistrictForm(Form):
-    name_ko, name_en = _name_fields()
+    name_ko, name_en = reference_name_fields()
     parent_id = ChoiceField(
         _l("Belongs to gu"),
         description=_l("Leave empty to create a gu; choose a gu to create a dong inside it."),
@@ -60,7 +41,7 @@ class DistrictForm(Form):
 
 
 class CategoryForm(Form):
-    name_ko, name_en = _name_fields()
+    name_ko, name_en = reference_name_fields()
     department_id = ChoiceField(
         _l("Routed to department"),
         description=_l("Ideas in this category are answered by this department."),

@@ -19,7 +19,7 @@ from participation.core.models import UTCDateTime
 from participation.extensions import db
 
 # Keys that must never be written to the log, whatever a caller passes.
-_FORBIDDEN_KEYS = {"password", "password_hash", "current_password", "new_password", "token", "ip"}
+_FORBIDDEN_KEYS = {"password", "password_hash", "current_password", "new_password", "token", "ip", "secret", "api_key"}
 
 
 class AuditEvent(db.Model):

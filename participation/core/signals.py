@@ -51,3 +51,10 @@ campaign_opened = _signals.signal("campaign-opened")
 campaign_closing_soon = _signals.signal("campaign-closing-soon")
 campaign_closed = _signals.signal("campaign-closed")
 scorecard_published = _signals.signal("scorecard-published")
+
+# Civil requests: a step on a request's timeline (sender: the request; `event`: its RequestEvent,
+# `now`), and delay alerts claimed by one batch of the alert sweep (sender: the alert's kind,
+# "due_soon", "overdue", "applicant_overdue", "admins", "progress" or "survey_reminder";
+# `alerts`: [(request, mark)], the mark naming this occurrence of the alert; `now`).
+civil_request_step = _signals.signal("civil-request-step")
+civil_request_alert = _signals.signal("civil-request-alert")

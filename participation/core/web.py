@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, jsonify, redirect, render_template, request, session, url_for
@@ -54,25 +55,45 @@ def safe_next(target: str | None, default_endpoint: str = "core.index") -> str:
     return target if is_safe_next(target) else url_for(default_endpoint)
 
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
+CONTENT_SECURITY_POLICY_PARTS = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
 )
+CONTENT_SECURITY_POLICY = "; ".join(CONTENT_SECURITY_POLICY_PARTS)
+
+
+@lru_cache(maxsize=8)
+def tile_source(tile_url: str) -> str | None:
+    """The CSP source for a map tile URL template: its scheme and host ("{s}" subdomains as "*.")."""
+    parts = urlsplit(tile_url.strip())
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        return None
+    host = parts.netloc.replace("{s}.", "*.")
+    if any(ch in host for ch in "{}'; \t\n\"") or "@" in host:
+        return None
+    return f"{parts.scheme}://{host}"
+
+
+@lru_cache(maxsize=8)
+def content_security_policy(tile_url: str = "") -> str:
+    """The strict policy; a configured map tile host is the one addition, to img-src only."""
+    source = tile_source(tile_url) if tile_url else None
+    if source is None:
+        return CONTENT_SECURITY_POLICY
+    return "; ".join(f"{part} {source}" if part.startswith("img-src ") else part for part in CONTENT_SECURITY_POLICY_PARTS)
 
 
 def _security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("Content-Security-Policy", content_security_policy(current_app.config.get("MAP_TILE_URL") or ""))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
@@ -209,18 +230,20 @@ def query_id(name: str) -> int | None:
     return value if value is not None and 0 < value <= MAX_DATABASE_ID else None
 
 
-def requested_page() -> int:
-    """The `page` query parameter, kept between 1 and what a database offset can hold."""
-    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+def requested_page(name: str = "page") -> int:
+    """The `page` query parameter (or another, for a second list on the page), kept between 1
+    and what a database offset can hold."""
+    return min(max(request.args.get(name, 1, type=int) or 1, 1), MAX_PAGE)
 
 
-def page_url(page: int) -> str:
-    """The current page's URL with its query string kept and `page` replaced."""
+def page_url(page: int, name: str = "page") -> str:
+    """The current page's URL with its query string kept and `page` (or the parameter `name`, for
+    a second list on the page) replaced."""
     view_args = request.view_args or {}
     # Only ordinary query parameters are carried over: never url_for's own
     # options (_external, _method, ...) nor anything that would replace the route's values.
-    query = {k: v for k, v in request.args.items() if not k.startswith("_") and k not in ("endpoint", "page") and k not in view_args}
-    return url_for(request.endpoint, **view_args, **query, page=page)
+    query = {k: v for k, v in request.args.items() if not k.startswith("_") and k not in ("endpoint", name) and k not in view_args}
+    return url_for(request.endpoint, **view_args, **query, **{name: page})
 
 
 def _page_language() -> str:

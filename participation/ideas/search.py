@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, Integer, cast, column, func, literal, literal_column, select, text
@@ -176,3 +177,29 @@ def similar_ideas(round_id: int, title: str, body: str = "", exclude_id: int | N
         return []
     ideas = {i.id: i for i in db.session.scalars(select(Idea).where(Idea.id.in_([i for i, _ in ranked])))}
     return [(ideas[i], score) for i, score in ranked]
+
+
+EXPORT_BATCH = 1000
+
+
+def export_rows(filters: IdeaFilters, locale: str, link) -> Iterator[tuple]:
+    """Every idea the list shows for these filters, in its order, as a visitor sees it (results
+    only once the round's outcome is published; no author), a batch at a time so a large export
+    holds little memory. `link(idea_id)` gives each idea's address."""
+    from participation.accounts.models import Category
+    from participation.accounts.reference import districts_in_tree_order
+    from participation.ideas.visibility import shown_status
+
+    categories = {c.id: c.name_for(locale) for c in db.session.scalars(select(Category))}
+    districts = {d.id: d.full_name_for(locale) for d in districts_in_tree_order()}
+    stmt = (
+        idea_list_statement(filters)
+        .join(Round, Round.id == Idea.round_id)
+        .with_only_columns(Idea.id, Round.title, Round.published_at, Idea.title, Idea.category_id, Idea.district_id,
+                           Idea.status, Idea.vote_count, Idea.comment_count, Idea.created_at)
+        .execution_options(yield_per=EXPORT_BATCH)
+    )
+    for row in db.session.execute(stmt):
+        yield (row[0], row[1], row[3], categories.get(row.category_id, ""), districts.get(row.district_id, ""),
+               shown_status(row.status, row.published_at is not None), row.vote_count, row.comment_count,
+               row.created_at, link(row[0]))

@@ -24,16 +24,17 @@ from sqlalchemy import select
 
 from participation.accounts.models import Category, District
 from participation.accounts.reference import districts_in_tree_order
+from participation.core import exports
 from participation.core.errors import ServiceError
 from participation.core.forms import form_status, options, perform
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.i18n import lazy_ngettext
 from participation.core.pagecache import cached_for_visitors, forget_pages
 from participation.core.permissions import require
-from participation.core.time import now
+from participation.core.time import now, to_local
 from participation.core.web import query_id, requested_page, user_or_address
 from participation.extensions import db, limiter
-from participation.ideas import permissions, services
+from participation.ideas import permissions, search, services
 from participation.ideas.forms import IdeaFilterForm, IdeaForm, TitleForm, UpdateForm, WithdrawForm
 from participation.ideas.labels import EVENT_LABELS, STATUS_FILTER_LABELS, STATUS_LABELS
 from participation.ideas.models import MAX_PHOTOS, TITLE_MAX, Idea, IdeaPhoto
@@ -114,6 +115,30 @@ def browse():
     filters = _filters(form, None)
     page = NoIdeas() if form.q.errors else list_ideas(filters, requested_page())
     return render_template("ideas/browse.html", form=form, page=page, filters=filters, now=now())
+
+
+@bp.route("/ideas/export")
+@exports.rate_limited
+def export():
+    """The list as filtered on the browse page, every page of it, as CSV or Excel (?format=csv|xlsx)."""
+    kind = exports.requested_format(request.args)
+    if kind is None:
+        abort(404)
+    form = IdeaFilterForm(request.args)
+    filters = _filters(form, None)
+    locale = str(get_locale())
+    header = [_("Number"), _("Round"), _("Title"), _("Category"), _("District"), _("Status"), _("Votes"),
+              _("Comments"), _("Proposed on"), _("Link")]
+    labels = {s: str(STATUS_FILTER_LABELS.get(s, STATUS_LABELS.get(s, s))) for s in (*STATUS_LABELS, *STATUS_FILTER_LABELS)}
+    address = request.host_url.rstrip("/") + url_for("ideas.detail", idea_id=999_999_999).replace("999999999", "{}")
+
+    def rows():
+        if form.q.errors:
+            return
+        for row in search.export_rows(filters, locale, address.format):
+            yield (*row[:5], labels.get(row[5], row[5]), *row[6:8], to_local(row[8]), row[9])
+
+    return exports.export_response(kind, header, rows(), f"{_('ideas')}-{now():%Y%m%d}", sheet=_("Ideas"))
 
 
 @bp.route("/rounds/<int:round_id>")

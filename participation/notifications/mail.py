@@ -1,4 +1,4 @@
-"""Delivering the email outbox, and the daily digests.
+"""Delivering the outbox (email here, SMS in sms.py, by the same sweep), and the daily digests.
 
 `deliver_email_outbox(now)` is a scheduler sweep. Each due message is first
 claimed (attempts + 1 and the next try pushed back, committed), then sent
@@ -19,6 +19,8 @@ import email.policy
 import logging
 import smtplib
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -92,10 +94,13 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     domain = (current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or "gongron.local").strip(">")
     message["Message-ID"] = f"<outbox-{row.id}@{domain}>"
     # RFC 2369 and RFC 8058: mail programs offer a one-click unsubscribe (a POST to this URL).
-    message["List-Unsubscribe"] = f"<{words.unsubscribe_url}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    # An email to a person without an account (notify_contact) has no list to leave, nor HTML.
+    if words.unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{words.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(words.text_body)
-    message.add_alternative(words.html_body, subtype="html")
+    if words.html_body:
+        message.add_alternative(words.html_body, subtype="html")
     return message
 
 
@@ -146,14 +151,45 @@ def _claim(row_id: int, attempts: int, moment: datetime) -> bool:
     ).rowcount == 1
 
 
+@dataclass(frozen=True)
+class Medium:
+    """How one medium of the outbox is delivered: the sweep (claims, retries, backoff, dead
+    letters) is the same for email and SMS (sms.py)."""
+
+    name: str  # the rows' `medium`
+    # In the claim's transaction: what to send, or None when there is nobody to send it to any
+    # more (the row is then deleted).
+    prepare: Callable[[OutboxMessage], object | None]
+    # Outside any transaction; raises on failure.
+    send: Callable[[object], None]
+    # Failures that say the server or gateway cannot be reached at all: the message keeps
+    # waiting however long that lasts, and the run ends.
+    unreachable: tuple[type[BaseException], ...]
+
+
+def _prepare_email(row: OutboxMessage) -> tuple[EmailMessage, str] | None:
+    if not ensure_written(row):
+        return None
+    return build_message(row), file_name(row)
+
+
+# `send` is looked up when called, so that it can be replaced (tests).
+EMAIL = Medium("email", _prepare_email, lambda prepared: send(*prepared), UNREACHABLE)
+
+
 def deliver_email_outbox(now: datetime) -> dict[str, int]:
-    """The scheduler's sweep: send what is due, BATCH at a time, for up to SWEEP_BUDGET seconds
-    (a backlog drains in one run; the rest waits for the next). Each message is its own
+    """The scheduler's sweep for email (see deliver)."""
+    return deliver(EMAIL, now)
+
+
+def deliver(medium: Medium, now: datetime) -> dict[str, int]:
+    """Send what is due of one medium, BATCH at a time, for up to SWEEP_BUDGET seconds (a
+    backlog drains in one run; the rest waits for the next). Each message is its own
     transaction; the first unreachable-server failure ends the run."""
     totals = {"sent": 0, "failed": 0}
     started = time.monotonic()
     while time.monotonic() - started < SWEEP_BUDGET:
-        result, more = _deliver_batch(now, started)
+        result, more = _deliver_batch(medium, now, started)
         totals["sent"] += result["sent"]
         totals["failed"] += result["failed"]
         if not more:
@@ -161,12 +197,12 @@ def deliver_email_outbox(now: datetime) -> dict[str, int]:
     return totals
 
 
-def _deliver_batch(now: datetime, started: float) -> tuple[dict[str, int], bool]:
+def _deliver_batch(medium: Medium, now: datetime, started: float) -> tuple[dict[str, int], bool]:
     """One batch; says whether another may be due (a full batch, and the server reachable)."""
     sent = failed = 0
     due = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.attempts)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.medium == medium.name, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(BATCH)
     ).all()
     for row_id, attempts in due:
@@ -177,25 +213,25 @@ def _deliver_batch(now: datetime, started: float) -> tuple[dict[str, int], bool]
             claimed = _claim(row_id, attempts, now + timedelta(seconds=elapsed))
             if claimed:
                 row = db.session.get(OutboxMessage, row_id)
-                if not ensure_written(row):
+                prepared = medium.prepare(row)
+                if prepared is None:
                     db.session.delete(row)  # the account is gone: nobody to write to
                     claimed = False
-                else:
-                    message, name = build_message(row), file_name(row)
         if not claimed:
             continue
-        # Sent outside any transaction: a slow or dead mail server holds no lock.
+        # Sent outside any transaction: a slow or dead server holds no lock.
         try:
-            send(message, name)
-        except Exception as exc:  # noqa: BLE001 - whatever the mail server says, the message waits for another try
+            medium.send(prepared)
+        except Exception as exc:  # noqa: BLE001 - whatever the server says, the message waits for another try
             failed += 1
-            log.warning("email %s not sent (try %s): %s", row_id, attempts + 1, exc)
+            log.warning("%s %s not sent (try %s): %s", medium.name, row_id, attempts + 1, exc)
+            unreachable = isinstance(exc, medium.unreachable)
             with write_transaction():
                 values = {"last_error": str(exc)[:500], "next_attempt_at": now + backoff(attempts + 1)}
-                if attempts + 1 >= MAX_ATTEMPTS and not isinstance(exc, UNREACHABLE):
+                if attempts + 1 >= MAX_ATTEMPTS and not unreachable:
                     values["status"] = OutboxStatus.DEAD.value
                 db.session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
-            if isinstance(exc, UNREACHABLE):
+            if unreachable:
                 return {"sent": sent, "failed": failed}, False  # the server is down: the rest wait, unclaimed
             continue
         with write_transaction():
@@ -207,12 +243,13 @@ def _deliver_batch(now: datetime, started: float) -> tuple[dict[str, int], bool]
     return {"sent": sent, "failed": failed}, len(due) == BATCH
 
 
-def upcoming_deliveries(now: datetime, horizon: timedelta) -> list[datetime]:
+def upcoming_deliveries(now: datetime, horizon: timedelta, medium: str = "email") -> list[datetime]:
     """Retries falling due within the horizon, so a message waits no longer than its backoff."""
     until = now + horizon
     return sorted(set(db.session.scalars(
         select(OutboxMessage.next_attempt_at).where(
-            OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at > now, OutboxMessage.next_attempt_at <= until
+            OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.medium == medium,
+            OutboxMessage.next_attempt_at > now, OutboxMessage.next_attempt_at <= until,
         ).limit(100)
     )))
 

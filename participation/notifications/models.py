@@ -1,4 +1,4 @@
-"""Follows, in-app notifications, per-person preferences, and the email outbox.
+"""Follows, in-app notifications, per-person preferences, and the outbox (email and SMS).
 
 Notifications know other domains only through what their signals carry: a
 subject is named by its kind and id (as threads name theirs), never by a
@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from participation.core.models import UTCDateTime
@@ -24,9 +24,21 @@ class Kind(enum.StrEnum):
     REPLIES = "replies"  # a reply to one's comment
     PANELS = "panels"  # panel selection, campaigns opening, closing soon, closed, scorecards published
     OFFICIAL = "official"  # officials: a new idea for the department, answers due soon or overdue
+    REQUESTS = "requests"  # one's own civil requests: every step, delays, the satisfaction survey
 
 
 KINDS = tuple(k.value for k in Kind)
+
+# Kinds a person may also take by SMS (news about what is their own; never what they merely follow).
+SMS_KINDS = (Kind.REQUESTS.value, Kind.MY_IDEAS.value, Kind.PANELS.value)
+# Kinds sent by SMS, to a person with a phone number, until they say otherwise: a civil request's
+# applicant expects a text at each step (as with the national 국민신문고), so "My civil requests"
+# is on by default; the others are off until ticked.
+SMS_BY_DEFAULT = (Kind.REQUESTS.value,)
+
+
+def sms_default(kind: str) -> bool:
+    return kind in SMS_BY_DEFAULT
 
 
 class Channel(enum.StrEnum):
@@ -83,7 +95,7 @@ class Notification(db.Model):
 
 
 class Preference(db.Model):
-    """A person's choice for one kind; no row means the default (email)."""
+    """A person's choice for one kind; no row means the default (email, and SMS as sms_default says)."""
 
     __tablename__ = "notification_preferences"
     __table_args__ = (CheckConstraint("channel IN ('email', 'in_app', 'off')", name="channel"),)
@@ -91,6 +103,8 @@ class Preference(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     channel: Mapped[str] = mapped_column(String(8))
+    # Also by SMS (to the person's phone), on top of the channel above, for kinds that offer it.
+    sms: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -118,6 +132,7 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         UniqueConstraint("key"),
         CheckConstraint("status IN ('pending', 'sent', 'dead')", name="status"),
+        CheckConstraint("medium IN ('email', 'sms')", name="medium"),
         Index("ix_email_outbox_due", "status", "next_attempt_at"),
     )
 
@@ -129,7 +144,10 @@ class OutboxMessage(db.Model):
     # (the fields below) when delivered, in the person's language then.
     items: Mapped[list] = mapped_column(JSON)
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The same outbox, retries and dead letters carry SMS: medium "sms" goes to `to_number`.
+    medium: Mapped[str] = mapped_column(String(8), default="email", server_default="email")
     to_address: Mapped[str | None] = mapped_column(String(254))
+    to_number: Mapped[str | None] = mapped_column(String(20))
     subject: Mapped[str | None] = mapped_column(String(300))
     text_body: Mapped[str | None] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)

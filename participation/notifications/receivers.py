@@ -257,6 +257,177 @@ def _scorecard_published(campaign, now, members=(), **_):
                  {"campaign": campaign.title}, now)
 
 
+# --- civil requests -----------------------------------------------------------------------------------------
+
+NOTE_CHARS = 300  # a reason or a question quoted in a message
+# Steps whose note is quoted to whoever is told (not the answer itself: the request's page has it).
+_NOTED_STEPS = frozenset({"supplement_requested", "transferred", "extended", "closed_as_repeat"})
+
+# Who hears of each step on a request's timeline, and as which event: its applicant, those who
+# reported the same problem (at the answer and the major steps), and officials: of the lead
+# department ("lead"), its handler or else the lead department ("handling"), or the department a
+# co-handling step names ("asked"). The one who took the step is never told of it, but for the
+# applicant's receipt of their own filing. Not listed:
+# an assignment and a link between requests (bookkeeping), a supporter added and a survey answered
+# (the actor's own), and the progress notices and overdue steps, which the alert sweep tells.
+_STEPS: dict[str, dict[str, str]] = {
+    "filed": {"applicant": "cr_filed", "lead": "cr_new"},
+    "started": {"applicant": "cr_started"},
+    "supplement_requested": {"applicant": "cr_supplement_asked"},
+    "supplemented": {"handling": "cr_supplemented"},
+    "transferred": {"applicant": "cr_transferred", "lead": "cr_transferred_in", "supporters": "cr_supporter_news"},
+    "cohandling_asked": {"applicant": "cr_cohandling_told", "asked": "cr_cohandling_asked"},
+    "cohandling_answered": {"handling": "cr_cohandling_answered"},
+    "extended": {"applicant": "cr_extended", "supporters": "cr_supporter_news"},
+    "extension_consented": {"handling": "cr_consented"},
+    "completed": {"applicant": "cr_completed", "supporters": "cr_supporter_answered"},
+    "reopened": {"lead": "cr_reopened", "supporters": "cr_supporter_news"},
+    "closed_as_repeat": {"applicant": "cr_closed_repeat", "supporters": "cr_supporter_news"},
+    "follow_up": {"lead": "cr_follow_up"},
+    "follow_up_answered": {"applicant": "cr_follow_up_answered"},
+}
+
+# The alert sweep's kinds (civil_requests/alerts.py): who is told, and as which event.
+_ALERTS: dict[str, tuple[str, str]] = {
+    "due_soon": ("lead", "cr_due_soon"),
+    "overdue": ("lead", "cr_overdue"),
+    "applicant_overdue": ("applicant", "cr_overdue_applicant"),
+    "admins": ("admins", "cr_admins"),
+    "progress": ("applicant", "cr_progress"),
+    "survey_reminder": ("applicant", "cr_survey"),
+}
+
+
+def _request_subject(request):
+    return notes.subject("request", request.id, "civil_requests.detail", request_id=request.id)
+
+
+def _named(name: str, department) -> dict:
+    """A department's name in both languages; the reader's is shown (events._words)."""
+    if department is None:
+        return {}
+    return {name: department.name_ko, f"{name}_en": department.name_en or ""}
+
+
+def _quoted(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= NOTE_CHARS else text[:NOTE_CHARS - 1].rstrip() + "…"
+
+
+def _request_params(request) -> dict:
+    return {"title": request.title, "number": request.tracking_number, **_named("department", request.lead_department),
+            "due": _iso(request.due_at)}
+
+
+def _step_params(request, event) -> dict:
+    from participation.civil_requests import audience
+
+    params = _request_params(request)
+    if event.kind in _NOTED_STEPS:
+        params["note"] = _quoted(event.note)
+    if event.kind == "transferred":
+        params.update(_named("from_department", event.from_department))
+    if event.kind.startswith("cohandling_"):
+        params.update(_named("helper", event.department))
+    if event.kind == "completed":
+        params["result"] = request.result
+    if event.kind == "extended":
+        params["contact"] = audience.department_contact()
+    return params
+
+
+def _tell_contact(request, event: str, key: str, params: dict, now) -> None:
+    """A counter applicant without an account, by the phone and/or email they gave with their
+    consent, in the city's language; the link goes to the tracking form (number filled in)."""
+    from flask import current_app, render_template
+    from flask_babel import force_locale
+
+    from participation.civil_requests import audience
+    from participation.core.i18n import lazy_gettext as _l
+    from participation.core.origin import public_url
+    from participation.notifications.events import subject_of, text_of
+
+    if request.contact_consented_at is None or not (request.contact_phone or request.contact_email):
+        return
+    path = notes._path_of(lambda: audience.tracking_path(request))
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "ko")):
+        if request.contact_phone:
+            notes.notify_contact(f"contact:{key}", phone=request.contact_phone, subject="", text=notes.sms_text(event, params, path), now=now)
+        if request.contact_email:
+            body = notes._path_of(lambda: render_template(
+                "emails/civil_requests/contact.txt", text=text_of(event, params), link=public_url() + path,
+                number=request.tracking_number, name=request.applicant_name or "",
+            ))
+            notes.notify_contact(f"contact:{key}", email=request.contact_email, subject=str(_l("Gongron: %(subject)s", subject=subject_of(event))),
+                                 text=body, now=now)
+
+
+def _applicant_messages(request, event: str, key: str, about, params: dict, now, actor_id=None) -> list:
+    """The applicant's message (an account), or their counter contact told at once (none)."""
+    if request.applicant_id is not None:
+        return notes.messages([request.applicant_id], event, key, about, params, skip=[actor_id])
+    _tell_contact(request, event, key, params, now)
+    return []
+
+
+def _step_officials(request, event, which: str) -> list[int]:
+    if which == "handling" and request.handler_id is not None:
+        return [request.handler_id]
+    if which == "asked":
+        return notes.officials_of(event.department_id)
+    return notes.officials_of(request.lead_department_id)
+
+
+def _civil_request_step(request, event, now, **_):
+    plan = _STEPS.get(event.kind)
+    if plan is None:
+        return
+    from participation.civil_requests import audience
+
+    about, key, actor_id = _request_subject(request), f"cr:{event.id}", event.actor_id
+    params = _step_params(request, event)
+    told = []
+    if "applicant" in plan:
+        # The one exception to "never told of one's own step": the filing's receipt (접수 확인),
+        # with its number and due time, by email and text as well as on the page.
+        skip = None if event.kind == "filed" else actor_id
+        told += _applicant_messages(request, plan["applicant"], key, about, params, now, skip)
+    if "supporters" in plan:
+        told += notes.messages(audience.supporter_ids(request.id), plan["supporters"], key, about, {**params, "step": event.kind},
+                               skip=[actor_id, request.applicant_id])
+    for which in ("lead", "handling", "asked"):
+        if which in plan:
+            told += notes.messages(_step_officials(request, event, which), plan[which], key, about, params, skip=[actor_id])
+    notes.notify_each(told, now)
+
+
+def _civil_request_alert(kind, now, alerts=(), **_):
+    """A batch of one alert claimed by the sweep (`alerts`: [(request, mark)]): one notify_each."""
+    spec = _ALERTS.get(kind)
+    if spec is None:
+        return
+    who, event = spec
+    officials: dict[int, list[int]] = {}
+    admins = notes.admins() if who == "admins" else []
+    told = []
+    with notes.paths():
+        for request, mark in alerts:
+            about, key, params = _request_subject(request), f"cr:{kind}:{request.id}:{mark}", _request_params(request)
+            name = "cr_progress_paused" if kind == "progress" and request.due_at is None else event
+            if kind == "survey_reminder":
+                params["until"] = _iso(request.reopen_until())
+            if who == "applicant":
+                told += _applicant_messages(request, name, key, about, params, now)
+            elif who == "admins":
+                told += notes.messages(admins, name, key, about, params)
+            else:
+                department = request.lead_department_id
+                if department not in officials:
+                    officials[department] = notes.officials_of(department)
+                told += notes.messages(officials[department], name, key, about, params)
+    notes.notify_each(told, now)
+
+
 def _account_deleted(user, now, **_):
     notes.forget_follows(user.id, now)
     notes.forget_emails(user.id)
@@ -281,6 +452,8 @@ def connect() -> None:
         (signals.campaign_closing_soon, _campaign_closing_soon),
         (signals.campaign_closed, _campaign_closed),
         (signals.scorecard_published, _scorecard_published),
+        (signals.civil_request_step, _civil_request_step),
+        (signals.civil_request_alert, _civil_request_alert),
     ]
     for signal, receiver in pairs:
         signal.connect(receiver)

@@ -6,8 +6,29 @@ count and, when the person wants email now, the outbox row are committed
 with the event or not at all. A sweep telling many people (an outcome, a
 scorecard) sends its signal inside batches.own_transactions() instead, after
 its own work is committed: the rows then go in short transactions of their
-own. Delivery happens later (mail.py), so a mail server that is down never
+own. Delivery happens later (mail.py, sms.py), so a mail server that is down never
 slows or fails the request.
+
+SMS. A person who gave a mobile number on their account page may take the
+kinds in SMS_KINDS "also by SMS" (the preferences page; "My civil requests"
+is on by default, see models.SMS_BY_DEFAULT): notify() then writes an SMS
+outbox row (medium "sms", key "sms:n:<notification id>") beside the
+notification, in the same transaction, with its words in the person's
+language. A kind turned off sends no SMS either; digests never hold SMS.
+
+For other domains (civil requests), and people without an account:
+
+    queue_sms(key, to_number, text, now, *, user_id=None, kind="requests") -> None
+        One SMS outbox row, once per key (a second call with the key adds nothing).
+        `to_number` is a Korean mobile number (hyphens allowed); `text` is cut to
+        sms.LMS_BYTES EUC-KR bytes.
+
+    notify_contact(key, *, phone=None, email=None, subject, text, now, kind="requests") -> int
+        Tell someone known only by a phone number and/or an email address (a request
+        filed at the counter): an SMS row (key "<key>:sms") and/or an email row (key
+        "<key>:email", plain text, no unsubscribe link), with no user id, in the
+        caller's transaction; once per key. Returns how many rows were written.
+        The words are the caller's, already in the language to use.
 """
 from __future__ import annotations
 
@@ -31,10 +52,13 @@ from participation.core.db import write_transaction
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.origin import public_url
+from participation.core.phones import normalise_mobile
 from participation.extensions import db
+from participation.notifications import sms
 from participation.notifications.events import EVENTS, subject_of, text_of
 from participation.notifications.models import (
     KINDS,
+    SMS_KINDS,
     Channel,
     DigestSetting,
     Follow,
@@ -43,6 +67,7 @@ from participation.notifications.models import (
     OutboxStatus,
     Preference,
     UsedUnsubscribeToken,
+    sms_default,
 )
 
 UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 60  # an unsubscribe link works for 60 days, once
@@ -139,16 +164,27 @@ def channels_for(user_id: int) -> dict[str, str]:
     return {kind: chosen.get(kind, Channel.EMAIL.value) for kind in KINDS}
 
 
+def sms_choices_for(user_id: int) -> dict[str, bool]:
+    """Whether each kind that offers SMS is also sent by SMS (to a person with a number)."""
+    chosen = dict(db.session.execute(select(Preference.kind, Preference.sms).where(Preference.user_id == user_id)).all())
+    return {kind: bool(chosen.get(kind, sms_default(kind))) for kind in SMS_KINDS}
+
+
 def wants_digest(user_id: int) -> bool:
     return bool(db.session.scalar(select(DigestSetting.daily).where(DigestSetting.user_id == user_id)))
 
 
-def set_preferences(user, channels: dict[str, str], daily_digest: bool, now: datetime) -> None:
+def set_preferences(user, channels: dict[str, str], daily_digest: bool, now: datetime, *, by_sms: dict[str, bool] | None = None) -> None:
+    """`by_sms`, when given, says for kinds in SMS_KINDS whether they also come by SMS."""
     for kind, channel in channels.items():
         if kind not in KINDS or channel not in {c.value for c in Channel}:
             raise ServiceError(_l("Choose one of the options for each kind."), code="bad_choice")
+    if any(kind not in SMS_KINDS for kind in by_sms or {}):
+        raise ServiceError(_l("Text messages are not offered for that kind."), code="bad_choice")
     for kind, channel in channels.items():
         set_channel(user.id, kind, channel, now)
+    for kind, wanted in (by_sms or {}).items():
+        set_sms(user.id, kind, bool(wanted), now)
     setting = db.session.get(DigestSetting, user.id)
     if setting is None:
         db.session.add(DigestSetting(user_id=user.id, daily=daily_digest))
@@ -191,9 +227,17 @@ def take_digest_items(user_id: int) -> list[tuple[str, dict, str]]:
 
 
 def set_channel(user_id: int, kind: str, channel: str, now: datetime) -> None:
-    """One statement (INSERT ... ON CONFLICT DO UPDATE), so two saves at once both succeed."""
-    stmt = _insert(Preference).values(user_id=user_id, kind=kind, channel=channel, updated_at=now)
+    """One statement (INSERT ... ON CONFLICT DO UPDATE), so two saves at once both succeed. A new
+    row keeps the kind's SMS default."""
+    stmt = _insert(Preference).values(user_id=user_id, kind=kind, channel=channel, sms=sms_default(kind), updated_at=now)
     db.session.execute(stmt.on_conflict_do_update(index_elements=["user_id", "kind"], set_={"channel": channel, "updated_at": now}))
+    db.session.expire_all()
+
+
+def set_sms(user_id: int, kind: str, wanted: bool, now: datetime) -> None:
+    """Also by SMS, or not, for one kind (the channel stays as it is; a new row has the default)."""
+    stmt = _insert(Preference).values(user_id=user_id, kind=kind, channel=Channel.EMAIL.value, sms=wanted, updated_at=now)
+    db.session.execute(stmt.on_conflict_do_update(index_elements=["user_id", "kind"], set_={"sms": wanted, "updated_at": now}))
     db.session.expire_all()
 
 
@@ -240,6 +284,17 @@ def _channels(user_ids: list[int], kinds: set[str]) -> dict[tuple[int, str], str
         select(Preference.user_id, Preference.kind, Preference.channel).where(Preference.kind.in_(sorted(kinds)), Preference.user_id.in_(user_ids))
     ).all())
     return {(user_id, kind): chosen.get((user_id, kind), Channel.EMAIL.value) for user_id in user_ids for kind in kinds}
+
+
+def _sms_wanted(user_ids: list[int], kinds: set[str]) -> set[tuple[int, str]]:
+    """(person, kind) pairs also told by SMS: kinds that offer it, people with a number."""
+    kinds = kinds & set(SMS_KINDS)
+    if not kinds or not user_ids:
+        return set()
+    chosen = dict(((user_id, kind), wanted) for user_id, kind, wanted in db.session.execute(
+        select(Preference.user_id, Preference.kind, Preference.sms).where(Preference.kind.in_(sorted(kinds)), Preference.user_id.in_(user_ids))
+    ).all())
+    return {(user_id, kind) for user_id in user_ids for kind in kinds if chosen.get((user_id, kind), sms_default(kind))}
 
 
 CHUNK = 500  # rows per INSERT (SQLite allows 32,766 parameters a statement)
@@ -310,12 +365,15 @@ def _notify_chunk(chunk: list[Message], now: datetime) -> int:
     active = set(accounts.active_ids(people))
     channels = _channels(people, {EVENTS[message.event].kind.value for message in chunk})
     digests = set(db.session.scalars(select(DigestSetting.user_id).where(DigestSetting.daily.is_(True), DigestSetting.user_id.in_(people))))
-    rows, by_email_now = [], {}
+    by_sms = _sms_wanted(people, {EVENTS[message.event].kind.value for message in chunk})
+    rows, by_email_now, by_sms_now = [], {}, {}
     for message in chunk:
         kind = EVENTS[message.event].kind.value
         channel = channels[(message.user_id, kind)]
         if message.user_id not in active or channel == Channel.OFF:
             continue
+        if (message.user_id, kind) in by_sms:
+            by_sms_now[(message.user_id, message.key)] = message
         by_email = channel == Channel.EMAIL
         now_by_email = by_email and message.user_id not in digests
         if now_by_email:
@@ -334,6 +392,8 @@ def _notify_chunk(chunk: list[Message], now: datetime) -> int:
         if message is not None:
             emails.append((user_id, EVENTS[message.event].kind.value, f"n:{notification_id}", [(message.event, message.params, message.about.path)], False))
     queue_emails(emails, now)
+    _queue_notification_sms([(notification_id, by_sms_now[(user_id, key)]) for notification_id, user_id, key in sorted(told)
+                             if (user_id, key) in by_sms_now], now)
     accounts.add_unread(Counter(user_id for _id, user_id, _key in told))
     return len(told)
 
@@ -341,15 +401,86 @@ def _notify_chunk(chunk: list[Message], now: datetime) -> int:
 def queue_emails(emails: list[tuple[int, str, str, list, bool]], now: datetime) -> None:
     """Queue emails as outbox rows: (user id, kind, key, items, digest) each, items being
     (event, params, path). The words are written when the message is delivered."""
-    rows = [{"key": key, "user_id": user_id, "kind": kind, "items": [list(item) for item in items], "digest": digest,
-             "status": OutboxStatus.PENDING.value, "attempts": 0, "next_attempt_at": now, "created_at": now}
-            for user_id, kind, key, items, digest in emails]
-    for offset in range(0, len(rows), CHUNK):
-        db.session.execute(_insert(OutboxMessage).values(rows[offset:offset + CHUNK]).on_conflict_do_nothing(index_elements=["key"]))
+    _insert_outbox([_outbox_row(key, kind, now, user_id=user_id, items=items, digest=digest) for user_id, kind, key, items, digest in emails])
 
 
 def queue_email(user_id: int, kind: str, key: str, items: list[tuple[str, dict, str]], now: datetime, *, digest: bool = False) -> None:
     queue_emails([(user_id, kind, key, items, digest)], now)
+
+
+# --- SMS ---------------------------------------------------------------------------------------------------
+
+# Parameters that quote a name or a title, cut to sms.TITLE_BYTES in a text message.
+_TITLES = ("title", "round", "campaign", "panel", "department", "name")
+
+
+def sms_text(event: str, params: dict, path: str) -> str:
+    """A notification's text message, in the current language: short, titles cut, with its link."""
+    short = {name: sms.fit(str(value), sms.TITLE_BYTES) if name in _TITLES and value else value for name, value in params.items()}
+    return sms.body(str(_l("[Gongron] %(text)s", text=text_of(event, short))), public_url() + path)
+
+
+def _queue_notification_sms(told: list[tuple[int, Message]], now: datetime) -> None:
+    """SMS rows for notifications just told to people who take their kind by SMS and have a number."""
+    if not told:
+        return
+    numbers = accounts.mobiles(sorted({message.user_id for _id, message in told}))
+    rows = []
+    for notification_id, message in told:
+        if message.user_id not in numbers:
+            continue
+        number, locale = numbers[message.user_id]
+        with force_locale(locale or "ko"):
+            text = sms_text(message.event, message.params, message.about.path)
+        rows.append(_sms_row(f"sms:n:{notification_id}", number, text, now, user_id=message.user_id, kind=EVENTS[message.event].kind.value))
+    _insert_outbox(rows)
+
+
+def _outbox_row(key: str, kind: str, now: datetime, *, user_id: int | None = None, medium: str = "email", items: Iterable = (),
+                digest: bool = False, to_address: str | None = None, to_number: str | None = None, subject: str | None = None,
+                text_body: str | None = None) -> dict:
+    """Every column, so that rows of both media go in one multi-row INSERT."""
+    return {"key": key, "user_id": user_id, "kind": kind, "items": [list(item) for item in items], "digest": digest, "medium": medium,
+            "to_address": to_address, "to_number": to_number, "subject": subject, "text_body": text_body,
+            "status": OutboxStatus.PENDING.value, "attempts": 0, "next_attempt_at": now, "created_at": now}
+
+
+def _sms_row(key: str, to_number: str, text: str, now: datetime, *, user_id: int | None, kind: str) -> dict:
+    return _outbox_row(key, kind, now, user_id=user_id, medium="sms", to_number=to_number, text_body=sms.fit(text, sms.LMS_BYTES))
+
+
+def _insert_outbox(rows: list[dict]) -> int:
+    """Outbox rows, once per key; returns how many were new."""
+    written = 0
+    for offset in range(0, len(rows), CHUNK):
+        stmt = _insert(OutboxMessage).values(rows[offset:offset + CHUNK]).on_conflict_do_nothing(index_elements=["key"])
+        written += len(db.session.execute(stmt.returning(OutboxMessage.id)).all())
+    return written
+
+
+def queue_sms(key: str, to_number: str, text: str, now: datetime, *, user_id: int | None = None, kind: str = "requests") -> None:
+    """One SMS in the outbox, once per key, in the caller's transaction (see the module's docstring)."""
+    try:
+        number = normalise_mobile(to_number)
+    except ValueError:
+        raise ServiceError(_l("Enter a mobile number like 010-1234-5678."), field="phone", code="bad_phone") from None
+    _insert_outbox([_sms_row(key, number, text, now, user_id=user_id, kind=kind)])
+
+
+def notify_contact(key: str, *, phone: str | None = None, email: str | None = None, subject: str, text: str, now: datetime,
+                   kind: str = "requests") -> int:
+    """Tell a person known only by a phone number and/or an email address (no account): see the
+    module's docstring. Returns how many outbox rows were written (0 when told before)."""
+    rows = []
+    if phone:
+        try:
+            number = normalise_mobile(phone)
+        except ValueError:
+            raise ServiceError(_l("Enter a mobile number like 010-1234-5678."), field="phone", code="bad_phone") from None
+        rows.append(_sms_row(f"{key}:sms", number, text, now, user_id=None, kind=kind))
+    if email:
+        rows.append(_outbox_row(f"{key}:email", kind, now, to_address=email, subject=subject[:300], text_body=text))
+    return _insert_outbox(rows)
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,12 @@ from participation.core.db import write_transaction
 from participation.core.errors import ServiceError
 from participation.core.forms import perform, perform_and_flash
 from participation.core.permissions import require
+from participation.core.phones import masked
 from participation.core.time import now
 from participation.core.web import requested_page, safe_next
 from participation.extensions import csrf, db
 from participation.notifications import events, receivers, services
-from participation.notifications.models import KINDS, Channel, OutboxMessage, OutboxStatus
+from participation.notifications.models import KINDS, SMS_KINDS, Channel, OutboxMessage, OutboxStatus
 from participation.notifications.permissions import can_follow, can_read_notifications, can_view_outbox
 
 bp = Blueprint("notifications", __name__)
@@ -106,20 +107,26 @@ def preferences():
     form = FlaskForm()
     channels = services.channels_for(current_user.id)
     digest = services.wants_digest(current_user.id)
+    by_sms = services.sms_choices_for(current_user.id)
+    # SMS is offered only to a person with a mobile number (given on the account page).
+    phone = masked(current_user.phone) if current_user.phone else None
     errors = []
     if form.validate_on_submit():
         chosen = {kind: request.form.get(f"channel-{kind}", "") for kind in KINDS}
+        sms_chosen = {kind: request.form.get(f"sms-{kind}") == "y" for kind in SMS_KINDS} if phone else None
         if any(value not in {c.value for c in Channel} for value in chosen.values()):
             errors.append(_("Choose one of the options for each kind."))
         else:
-            done, _result = perform(form, lambda: services.set_preferences(current_user, chosen, request.form.get("digest") == "y", now()))
+            done, _result = perform(form, lambda: services.set_preferences(current_user, chosen, request.form.get("digest") == "y", now(),
+                                                                          by_sms=sms_chosen))
             if done:
                 flash(_("Your notification settings are saved."), "success")
                 return redirect(url_for("notifications.preferences"))
         channels, digest = {**channels, **{k: v for k, v in chosen.items() if v}}, request.form.get("digest") == "y"
+        by_sms = sms_chosen or by_sms
     return render_template(
         "notifications/preferences.html", form=form, channels=channels, digest=digest, kinds=KINDS, errors=errors + list(form.form_errors),
-        kind_labels=events.KIND_LABELS, channel_labels=events.CHANNEL_LABELS,
+        kind_labels=events.KIND_LABELS, channel_labels=events.CHANNEL_LABELS, by_sms=by_sms, sms_kinds=SMS_KINDS, phone=phone,
     ), (422 if errors or form.form_errors else 200)
 
 
@@ -169,7 +176,8 @@ def outbox():
         if outbox_dir.is_dir():
             files = sorted((p.name for p in outbox_dir.glob("*.eml")), reverse=True)[:100]
     return render_template("notifications/outbox.html", rows=db.session.scalars(stmt).all(), counts=counts, status=status, shown=shown,
-                           files=files, backend=current_app.config["MAIL_BACKEND"], outbox_dir=current_app.config["MAIL_OUTBOX_DIR"])
+                           files=files, backend=current_app.config["MAIL_BACKEND"], outbox_dir=current_app.config["MAIL_OUTBOX_DIR"],
+                           sms_backend=current_app.config.get("SMS_BACKEND"), sms_dir=current_app.config.get("SMS_FILE_DIR"), masked_phone=masked)
 
 
 @bp.route("/admin/outbox/files/<name>")

@@ -9,11 +9,10 @@ each happen once, in its own transaction, from stored facts and the deadline onl
 """
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import secrets
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -23,13 +22,13 @@ from sqlalchemy.orm import joinedload
 
 from participation.accounts.models import Department, District, User
 from participation.accounts.permissions import is_admin
-from participation.core import audit, batches, signals
+from participation.core import audit, batches, exports, signals
 from participation.core.db import lock_for_update, write_transaction
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.i18n import lazy_ngettext
 from participation.core.sanitize import render_markdown
-from participation.core.text import neutralise, normalize_newlines
+from participation.core.text import normalize_newlines
 from participation.core.time import format_local_date
 from participation.extensions import db
 from participation.ideas import photos
@@ -360,15 +359,15 @@ def fill_place(actor: User, panel: Panel, now: datetime) -> PanelMember:
     return member
 
 
+def applicants_table(panel: Panel) -> tuple[list[str], Iterator[list]]:
+    """The public, pseudonymous list the draw runs on, as a header and rows."""
+    return ["pseudonym", *panel.strata], ([member.pseudonym, *member.stratum(panel.strata)] for member in applicants(panel))
+
+
 def applicants_csv(panel: Panel) -> str:
-    """The public, pseudonymous list the draw runs on: the input of `python lottery.py SEED TARGET file`."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([neutralise(name) for name in ["pseudonym", *panel.strata]])
-    for member in applicants(panel):
-        # District names are typed by administrators; lottery.py undoes this on reading, so the draw is the same.
-        writer.writerow([neutralise(cell) for cell in [member.pseudonym, *member.stratum(panel.strata)]])
-    return out.getvalue()
+    """The list as the input of `python lottery.py SEED TARGET file`. District names are typed by
+    administrators and neutralised (core.exports); lottery.py undoes this on reading, so the draw is the same."""
+    return exports.csv_text(*applicants_table(panel))
 
 
 def draw_result(panel: Panel) -> lottery.DrawResult | None:
@@ -1039,7 +1038,7 @@ def action_items(scorecard: Scorecard | None) -> list[ActionItem]:
 # --- reading -----------------------------------------------------------------------------------------
 
 
-def scores_csv(campaign: Campaign) -> str:
+def scores_table(campaign: Campaign) -> tuple[list[str], Iterator[list]]:
     """The submitted scores, anonymised: panelists are numbered in an order that follows neither
     their accounts nor the time they submitted (a keyed hash of the campaign and the evaluation).
     The key is the app's secret: with a public one (the draw seed), anyone could hash the likely
@@ -1053,12 +1052,14 @@ def scores_csv(campaign: Campaign) -> str:
     evaluations = counted_evaluations(campaign)
     key = current_app.config["SECRET_KEY"].encode()
     ordered = sorted(evaluations, key=lambda e: hmac.new(key, f"scores:{campaign.id}:{e.id}".encode(), hashlib.sha256).hexdigest())
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["respondent", *[neutralise(c.name) for c in criteria], "comment"])
-    for number, evaluation in enumerate(ordered, start=1):
-        writer.writerow([number, *[evaluation.score_for(c.id) or "" for c in criteria], neutralise(evaluation.comment)])
-    return out.getvalue()
+    header = ["respondent", *[c.name for c in criteria], "comment"]
+    rows = ([number, *[evaluation.score_for(c.id) or "" for c in criteria], evaluation.comment]
+            for number, evaluation in enumerate(ordered, start=1))
+    return header, rows
+
+
+def scores_csv(campaign: Campaign) -> str:
+    return exports.csv_text(*scores_table(campaign))
 
 
 def agreement_reading(scorecard: Scorecard) -> str:

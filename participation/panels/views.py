@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from participation.accounts.reference import active_departments
+from participation.core import exports
 from participation.core.forms import form_status, options, perform, perform_and_flash
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.pagecache import forget_pages
@@ -83,13 +84,6 @@ def _get_campaign(campaign_id: int) -> Campaign:
     return campaign
 
 
-def _csv(text: str, filename: str) -> Response:
-    response = Response("\ufeff" + text, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 # --- panels -------------------------------------------------------------------------------------
 
 
@@ -129,7 +123,7 @@ def panel(panel_id: int):
 @bp.route("/panels/<int:panel_id>/applicants.csv")
 def applicants_csv(panel_id: int):
     panel_ = _get_panel(panel_id)
-    return _csv(services.applicants_csv(panel_), f"panel-{panel_.id}-applicants.csv")
+    return exports.export_response("csv", *services.applicants_table(panel_), f"panel-{panel_.id}-applicants")
 
 
 @bp.route("/panels/lottery.py")
@@ -517,7 +511,19 @@ def _render_scorecard(campaign_: Campaign, action_form: ActionItemForm | None = 
 def scores_csv(campaign_id: int):
     campaign_ = _get_campaign(campaign_id)
     _require_scorecard(campaign_)
-    return _csv(services.scores_csv(campaign_), f"campaign-{campaign_.id}-scores.csv")
+    return exports.export_response("csv", *services.scores_table(campaign_), f"campaign-{campaign_.id}-scores")
+
+
+@bp.route("/campaigns/<int:campaign_id>/scores")
+@exports.rate_limited
+def scores_export(campaign_id: int):
+    """The anonymised scores as CSV or Excel (?format=csv|xlsx), for whoever sees the scorecard."""
+    campaign_ = _get_campaign(campaign_id)
+    _require_scorecard(campaign_)
+    kind = exports.requested_format(request.args)
+    if kind is None:
+        abort(404)
+    return exports.export_response(kind, *services.scores_table(campaign_), f"campaign-{campaign_.id}-scores")
 
 
 @bp.route("/campaigns/<int:campaign_id>/response", methods=["GET", "POST"])

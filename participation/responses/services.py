@@ -397,6 +397,43 @@ def register_answerable(name: str, kind: AnswerableKind) -> None:
 
 
 @dataclass(frozen=True)
+class RecordRow:
+    department: Department
+    cells: tuple[str, ...]  # one per column, already in words and numbers
+    overdue: bool = False  # marked on the row; a cell says it in words too
+
+
+@dataclass(frozen=True)
+class RecordTable:
+    """A table another domain adds to the departments' public record (civil requests' figures).
+    The provider does all the counting and wording; this module only shows the table."""
+
+    heading: str
+    caption: str
+    columns: tuple[str, ...]  # after the department
+    rows: tuple[RecordRow, ...]
+    empty: str  # said when there are no rows
+    notes: tuple[str, ...] = ()
+    export_endpoint: str | None = None  # the provider's own CSV/Excel download of its figures (?format=csv|xlsx)
+    export_label: str | None = None  # what that download holds, for the links
+
+
+_record_providers: dict[str, Callable[[datetime], RecordTable | None]] = {}
+
+
+def register_record_provider(name: str, provider: Callable[[datetime], RecordTable | None]) -> None:
+    """Add a table to /responses/departments: `provider(now)` returns it (None: nothing to show).
+    Registering under the same name again replaces it (each app registers its blueprints)."""
+    _record_providers[name] = provider
+
+
+def record_tables(now: datetime) -> list[RecordTable]:
+    """Every registered provider's table, in the order they registered."""
+    tables = (provider(now) for provider in _record_providers.values())
+    return [table for table in tables if table is not None]
+
+
+@dataclass(frozen=True)
 class InboxEntry:
     title: str
     context: str

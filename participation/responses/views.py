@@ -13,6 +13,7 @@ from flask_login import current_user
 from participation.accounts.models import Department, Role
 from participation.accounts.permissions import is_admin
 from participation.accounts.reference import active_departments
+from participation.core import exports
 from participation.core.forms import form_status, options, perform
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.pagecache import forget_pages
@@ -220,4 +221,26 @@ def inbox():
 def departments():
     require(permissions.can_view_response_stats(current_user))
     moment = now()
-    return render_template("responses/departments.html", records=services.department_records(moment), now=moment)
+    return render_template(
+        "responses/departments.html", records=services.department_records(moment), tables=services.record_tables(moment), now=moment
+    )
+
+
+@bp.route("/responses/departments/export")
+@exports.rate_limited
+def departments_export():
+    """The departments' record of official responses as CSV or Excel (?format=csv|xlsx), as the page shows it."""
+    require(permissions.can_view_response_stats(current_user))
+    kind = exports.requested_format(request.args)
+    if kind is None:
+        abort(404)
+    moment = now()
+    locale = str(get_locale())
+    header = [_("Department"), _("Answered on time"), _("Answered late"), _("Overdue (not yet answered)"),
+              _("Waiting (not yet due)"), _("Median days to answer")]
+
+    def rows():  # read while the response streams
+        for r in services.department_records(moment):
+            yield r.department.name_for(locale), r.on_time, r.late, r.overdue, r.waiting, r.median_days
+
+    return exports.export_response(kind, header, rows(), f"{_('departments')}-{moment:%Y%m%d}", sheet=_("How departments answer"))

@@ -17,7 +17,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from participation.accounts.services import purge_expired_login_sessions
-from participation.notifications import mail
+from participation.civil_requests import alerts as request_alerts
+from participation.notifications import mail, sms
 from participation.outcomes import services as outcomes
 from participation.panels import services as panels
 from participation.responses import services as responses
@@ -45,10 +46,17 @@ SWEEPS: list[Sweep] = [
         interval=timedelta(minutes=15),
         deadlines=responses.upcoming_deadlines,
     ),
+    # Civil requests' delay alerts, progress notices and survey reminders, each once (civil_requests/alerts.py),
+    # claimed and told a batch per short transaction; before the outbox sweeps, which deliver what they queue.
+    Sweep("send_request_alerts", request_alerts.send_request_alerts, interval=timedelta(minutes=15),
+          deadlines=request_alerts.upcoming_alert_moments, own_transactions=True),
     Sweep("send_daily_digests", mail.send_daily_digests, interval=timedelta(minutes=15), deadlines=mail.digest_moments,
           own_transactions=True),
     # Last, so what the sweeps above told people goes out in the same pass.
     Sweep("deliver_email_outbox", mail.deliver_email_outbox, interval=timedelta(seconds=30), deadlines=mail.upcoming_deliveries,
+          own_transactions=True),
+    # Text messages: the same outbox and rules as email, through the SMS gateway (notifications/sms.py).
+    Sweep("deliver_sms_outbox", sms.deliver_sms_outbox, interval=timedelta(seconds=30), deadlines=sms.upcoming_deliveries,
           own_transactions=True),
     Sweep("reconcile_vote_counts", recount_votes, interval=timedelta(hours=1)),
     Sweep("purge_login_sessions", purge_expired_login_sessions, interval=timedelta(hours=1)),

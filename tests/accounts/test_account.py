@@ -121,3 +121,9 @@ def test_account_pages_need_sign_in(client):
         response = client.get(url)
         assert response.status_code == 302
         assert response.location.startswith("/login?next=")
+
+
+def test_the_account_page_leads_to_the_notification_settings(client, app_ctx):
+    """The mobile number is there 'for the text messages chosen in the notification settings': so is the way to them."""
+    client.login(make_user().email)
+    assert 'href="/account/notifications"' in client.get("/account").get_data(as_text=True)

@@ -33,7 +33,7 @@ def test_wrong_password_and_unknown_email_get_the_same_message(client, app_ctx):
         response = client.post_form("/login", {"email": email, "password": password})
         assert response.status_code == 422
         assert "The email or password is not correct." in response.get_data(as_text=True)
-    reasons = db.session.scalars(select(AuditEvent.data).where(AuditEvent.action == "auth.login_failed")).all()
+    reasons = db.session.scalars(select(AuditEvent.data).where(AuditEvent.action == "auth.login_failed").order_by(AuditEvent.id)).all()
     assert [r["reason"] for r in reasons] == ["wrong_password", "unknown_account"]
 
 

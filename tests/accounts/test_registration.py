@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from wtforms import HiddenField
 
 from participation.accounts.forms import RegisterForm
 from participation.accounts.models import User
@@ -39,7 +40,8 @@ def test_register_creates_a_resident_and_signs_them_in(client, app_ctx):
 
 def test_registration_asks_for_nothing_beyond_what_the_platform_needs():
     fields = set(RegisterForm.__dict__) & {"email", "display_name", "password", "district_id", "consent"}
-    declared = {name for name, value in vars(RegisterForm).items() if hasattr(value, "field_class")}
+    # The hidden "next" (where the person was going) is no personal data.
+    declared = {name for name, value in vars(RegisterForm).items() if hasattr(value, "field_class") and value.field_class is not HiddenField}
     assert declared == fields == {"email", "display_name", "password", "district_id", "consent"}
     assert not any("resident" in name or "rrn" in name or "birth" in name for name in declared)
 
@@ -142,3 +144,18 @@ def test_registration_is_rate_limited_per_ip(client, app, app_ctx):
         assert "Too many accounts were created from this connection. Please try again in 60 minutes." in response.get_data(as_text=True)
     finally:
         app.config["REGISTER_LIMIT_PER_IP"] = "10 per hour"
+
+
+def test_a_newcomer_sent_to_sign_in_lands_where_they_were_going_after_registering(client, app_ctx):
+    login_page = client.get("/login?next=/requests/new").get_data(as_text=True)
+    assert 'href="/register?next=/requests/new"' in login_page  # "create an account" keeps the way
+    form = client.get("/register?next=/requests/new").get_data(as_text=True)
+    assert '<input id="next" name="next" type="hidden" value="/requests/new">' in form
+    assert 'href="/login?next=/requests/new"' in form
+    response = register(client, next="/requests/new")
+    assert response.status_code == 302 and response.headers["Location"] == "/requests/new"
+
+
+def test_registering_with_a_next_elsewhere_lands_on_the_account_page(client, app_ctx):
+    response = register(client, next="https://elsewhere.example/phish")
+    assert response.status_code == 302 and response.headers["Location"] == "/account"

@@ -72,6 +72,50 @@ def sign_in(page, base: str, email: str) -> None:
     page.get_by_role("button", name="로그인").click()
 
 
+def open_menu(page) -> None:
+    """Open the header menu where its links fold behind the button (under 60rem); elsewhere, or
+    when it is open already, do nothing. Wait until the links show."""
+    button = page.locator(".site-menu-button")
+    if button.is_visible() and page.locator("details.site-menu").get_attribute("open") is None:
+        button.click()
+    page.locator(".site-menu-body").wait_for(state="visible")
+
+
+AXE_BLOCKING = ("serious", "critical")
+
+
+def with_axe(context):
+    """The context's pages get axe-core (shipped in axe-playwright-python, no download) before their
+    own scripts; the CSP does not apply to scripts the browser is told to add."""
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    context.add_init_script(AXE_SCRIPT)
+    return context
+
+
+def axe_violations(page) -> list[str]:
+    """The serious and critical axe-core findings on the page as it is now, one line each."""
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    found = []
+    for violation in result["violations"]:
+        if violation["impact"] not in AXE_BLOCKING:
+            continue
+        nodes = "; ".join(f"{' '.join(node['target'])}: {(node['failureSummary'].splitlines() + [''])[1].strip()}"
+                          for node in violation["nodes"][:4])
+        found.append(f"{violation['id']} ({violation['impact']}, {len(violation['nodes'])}x) {violation['help']}: {nodes}")
+    return found
+
+
+def page_problems(page, where: str) -> list[str]:
+    """What is wrong with the page as shown: axe-core's serious and critical findings, and a page
+    wider than its window (it would scroll sideways)."""
+    problems = [f"{where}: axe {violation}" for violation in axe_violations(page)]
+    width, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    if width > inner:
+        problems.append(f"{where}: {width}px wide in a {inner}px window")
+    return problems
+
+
 def reload_until(page, url, text, seconds=90):
     """Reload until `text` appears (a person checking back); the scheduler works in the background."""
     give_up = time.monotonic() + seconds
@@ -125,6 +169,7 @@ class Person:
         return self.page
 
     def menu(self, name: str) -> None:
+        open_menu(self.page)
         self.page.get_by_role("navigation", name="Main menu").get_by_role("link", name=name, exact=True).click()
         self.page.wait_for_load_state()
 

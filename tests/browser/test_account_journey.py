@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import open_menu
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -20,6 +21,7 @@ def test_register_log_in_switch_language_and_log_out(page, live_server, app):
     assert page.locator("html").get_attribute("lang") == "ko"
 
     # Register (회원가입), first with a mistake to see it told on the form.
+    open_menu(page)  # the header's links fold behind the menu button at 360 px
     page.get_by_role("link", name="회원가입").first.click()
     page.get_by_label("이메일", exact=True).fill("first.visitor@example.kr")
     page.get_by_label("표시 이름", exact=True).fill("첫방문")
@@ -36,13 +38,16 @@ def test_register_log_in_switch_language_and_log_out(page, live_server, app):
     assert page.get_by_role("heading", level=1).inner_text() == "내 계정"
 
     # Log out, then log in again.
+    open_menu(page)
     page.get_by_role("button", name="로그아웃").click()
     page.wait_for_url(live_server + "/")
+    open_menu(page)
     page.get_by_role("link", name="로그인").first.click()
     page.get_by_label("이메일", exact=True).fill("first.visitor@example.kr")
     page.get_by_label("비밀번호", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="로그인").click()
     page.wait_for_url(live_server + "/")  # back where the visitor was
+    open_menu(page)
     page.get_by_role("link", name="첫방문").click()
     page.wait_for_url(live_server + "/account")
 
@@ -60,8 +65,10 @@ def test_register_log_in_switch_language_and_log_out(page, live_server, app):
     # The page fits a 360 px phone: nothing scrolls sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
+    open_menu(page)
     page.get_by_role("button", name="로그아웃").click()
     page.wait_for_url(live_server + "/")
+    open_menu(page)
     assert page.get_by_role("link", name="로그인").first.is_visible()
     assert page.goto(live_server + "/account").url.startswith(live_server + "/login")
     # A form with errors answers 422, which Chromium logs; anything else is a real error (a CSP refusal, a failed script).

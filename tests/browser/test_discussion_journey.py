@@ -18,7 +18,7 @@ from participation.core.time import now
 from participation.deliberation import services
 from participation.deliberation.models import Comment
 from participation.extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import open_menu, sign_in
 from tests.factories import make_idea, make_round, make_user
 
 pytestmark = pytest.mark.browser
@@ -284,6 +284,7 @@ def test_three_reports_hide_a_comment_and_a_moderator_restores_it(people, scene)
     moderator = people(scene["emails"]["moderator"])
     page = moderator.page
     moderator.goto("/")
+    open_menu(page)
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Moderation").click()
     page.wait_for_url("**/moderation")
     item = page.locator(".queue-item").filter(has_text=f"Comment #{seeded}")

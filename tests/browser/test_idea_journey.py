@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from participation.extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import open_menu, sign_in
 from tests.factories import jpeg_bytes, make_idea, make_round, make_user
 
 pytestmark = pytest.mark.browser
@@ -30,6 +30,8 @@ def test_find_a_round_propose_find_edit_and_withdraw(page, live_server, scene):
     sign_in(page, base, scene["email"])
 
     # Find the round from the main menu.
+    page.wait_for_url(lambda url: "/login" not in url)
+    open_menu(page)
     page.get_by_role("link", name="공모 회차").first.click()
     page.get_by_role("link", name="2027 주민참여예산 공모").click()
     page.get_by_role("link", name="제안하기").first.click()

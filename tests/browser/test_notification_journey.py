@@ -34,7 +34,7 @@ from participation.notifications import mail
 from participation.notifications.models import Notification, OutboxMessage
 from participation.outcomes import services as outcomes
 from participation.responses.services import due_for
-from tests.browser.conftest import reload_until
+from tests.browser.conftest import open_menu, reload_until
 from tests.factories import make_category, make_department, make_idea, make_round, make_user
 from tests.outcomes.helpers import SMALL_TIERS, after, close, vote
 
@@ -95,6 +95,7 @@ def test_follow_answer_notify_read_email_file_and_unsubscribe(people, scene, pub
     resident = people().sign_in(scene["resident"]).in_english()
     page = resident.page
     header = page.get_by_role("banner")
+    open_menu(page)  # at 360 px the header's links are behind the menu button
     expect(header.get_by_role("link", name="Notifications", exact=True)).to_be_visible()  # nothing unread: no count
     expect(header.locator(".unread-count")).to_have_count(0)
     resident.goto(idea_path)
@@ -123,6 +124,7 @@ def test_follow_answer_notify_read_email_file_and_unsubscribe(people, scene, pub
     # 3. The resident reloads: the header counts one unread notification, and says "unread" to a
     #    screen reader (visually hidden: the eye sees the number alone).
     page.reload()
+    open_menu(page)
     bell = header.get_by_role("link", name="Notifications 1 unread", exact=True)
     expect(bell).to_be_visible()
     expect(bell.locator(".unread-count")).to_have_text("1 unread")
@@ -133,6 +135,7 @@ def test_follow_answer_notify_read_email_file_and_unsubscribe(people, scene, pub
     # 4. Notifications lists the message, new; clicking it marks it read and leads to the answer.
     bell.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Notifications")
+    open_menu(page)
     expect(header.get_by_role("link", name="Notifications 1 unread")).to_have_attribute("aria-current", "page")
     item = page.locator(".notification-list li").filter(has_text=IDEA)
     expect(item).to_have_count(1)
@@ -148,6 +151,7 @@ def test_follow_answer_notify_read_email_file_and_unsubscribe(people, scene, pub
     expect(answer).to_contain_text(EXPLANATION)
     assert page.evaluate("document.querySelector(':target') && document.querySelector(':target').id") == "official-response"
     expect(header.locator(".unread-count")).to_have_count(0)
+    open_menu(page)
     expect(header.get_by_role("link", name="Notifications", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Following", exact=True)).to_be_visible()
     resident.goto("/notifications")

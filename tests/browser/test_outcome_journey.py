@@ -15,7 +15,7 @@ from participation.extensions import db
 from participation.responses.clock import countdown
 from participation.responses.services import due_for
 from participation.rounds.models import Round
-from tests.browser.conftest import reload_until, sign_in
+from tests.browser.conftest import open_menu, reload_until, sign_in
 from tests.factories import make_category, make_department, make_idea, make_round, make_user
 from tests.outcomes.helpers import SMALL_TIERS, vote
 
@@ -79,6 +79,8 @@ def test_a_round_closes_itself_an_official_answers_and_the_outcome_is_public(pag
 
     # The official answers from the inbox.
     sign_in(page, live_server, rounds["official"])
+    page.wait_for_url(lambda url: "/login" not in url)
+    open_menu(page)
     page.get_by_role("link", name="답변 대기함").click()
     row = page.locator("tr").filter(has_text="버스정류장 그늘막 설치")
     expect(row).to_be_visible()

@@ -32,7 +32,7 @@ from participation.extensions import db
 from participation.panels import lottery
 from participation.panels import services as panel_services
 from participation.panels.models import Campaign, Evaluation, Panel, PublicService
-from tests.browser.conftest import reload_until
+from tests.browser.conftest import open_menu, reload_until
 from tests.factories import jpeg_bytes, make_department, make_district, make_user
 from tests.panels.helpers import apply_many, evaluate, make_campaign, make_panel, make_service
 
@@ -118,6 +118,7 @@ def test_apply_draw_evaluate_close_answer_publish_and_read_the_scorecard(people,
     # 1. The resident finds the panel from the main menu (모니터링단) and applies.
     resident = people().sign_in(scene["resident"])
     page = resident.page
+    open_menu(page)
     expect(page.get_by_role("navigation", name="주 메뉴").get_by_role("link", name="모니터링단")).to_be_visible()
     resident.in_english().menu("Monitoring panels")
     expect(page.get_by_role("heading", level=1)).to_have_text("Citizen monitoring panels")

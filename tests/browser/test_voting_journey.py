@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from participation.extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import open_menu, sign_in
 from tests.factories import make_idea, make_round, make_user
 
 pytestmark = pytest.mark.browser
@@ -53,6 +53,7 @@ def test_support_three_withdraw_one_and_see_votes_left_and_counts(page, live_ser
     # The same state after a reload, and on "my votes".
     page.reload()
     expect(page.locator("[data-votes-left]")).to_have_text("이 회차에서 남은 투표: 1표")
+    open_menu(page)
     page.get_by_role("link", name="내 투표").click()
     expect(page.locator(".my-votes li")).to_have_count(2)
 

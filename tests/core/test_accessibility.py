@@ -24,6 +24,16 @@ def assert_well_structured(body: str, url: str) -> None:
         if 'type="hidden"' in tag or 'type="search"' in tag:
             continue
         assert f'for="{match.group(1)}"' in body, f"{url}: input #{match.group(1)} has no label"
+    assert_scroll_boxes_reachable(body, url)
+
+
+def assert_scroll_boxes_reachable(body: str, url: str) -> None:
+    """A box a wide table scrolls in takes keyboard focus and is a region named by an element on the page."""
+    for match in re.finditer(r'<div[^>]*class="table-wrap"[^>]*>', body):
+        tag = match.group(0)
+        assert 'role="region"' in tag and 'tabindex="0"' in tag, f"{url}: {tag}"
+        name = re.search(r'aria-labelledby="([^"]+)"', tag)
+        assert name and f'id="{name.group(1)}"' in body, f"{url}: {tag} names no element on the page"
 
 
 @pytest.mark.parametrize("url", PUBLIC_PAGES)
@@ -55,3 +65,13 @@ def test_round_and_idea_pages_are_well_structured(client, app_ctx):
     client.login(resident.email)
     for url in [*pages, "/me/votes", f"/rounds/{taking.id}/ideas/new", f"/rounds/{taking.id}/ideas/new?title=공원"]:
         assert_well_structured(client.get(url).get_data(as_text=True), url)
+
+
+def test_every_scrolling_table_uses_the_one_scroll_box():
+    """Templates make a scrolling table box only through _macros/tables.html scroll_box."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    raw = [str(path.relative_to(templates)) for path in templates.rglob("*.html")
+           if 'class="table-wrap"' in path.read_text(encoding="utf-8") and path.name != "tables.html"]
+    assert raw == []

@@ -80,3 +80,30 @@ def written(row: OutboxMessage) -> OutboxMessage:
             mail.ensure_written(db.session.get(OutboxMessage, row.id))
         db.session.expire_all()
     return db.session.get(OutboxMessage, row.id)
+
+
+def outbox(medium: str, **where) -> list[OutboxMessage]:
+    """The outbox rows of one medium ("email", "sms") whose columns equal `where`, oldest first."""
+    db.session.expire_all()
+    stmt = select(OutboxMessage).where(OutboxMessage.medium == medium)
+    for name, value in where.items():
+        stmt = stmt.where(getattr(OutboxMessage, name) == value)
+    return list(db.session.scalars(stmt.order_by(OutboxMessage.id)))
+
+
+def forget_receipt(request) -> None:
+    """Drop the applicant's filing receipt (접수 확인: in the list, the email and the text), for tests
+    about what later steps tell them; the receipt itself is tested in test_civil_request_notifications."""
+    from sqlalchemy import delete
+
+    db.session.expire_all()
+    receipts = list(db.session.scalars(
+        select(Notification).where(Notification.key == f"cr:{request.events[0].id}", Notification.event == "cr_filed")
+    ))
+    if receipts:
+        keys = [f"{prefix}n:{n.id}" for n in receipts for prefix in ("", "sms:")]  # the email and the text
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.key.in_(keys)))
+        db.session.execute(delete(Notification).where(Notification.id.in_([n.id for n in receipts])))
+        for row in db.session.scalars(select(UnreadCount).where(UnreadCount.user_id.in_([n.user_id for n in receipts]))):
+            row.unread = max(0, row.unread - sum(1 for n in receipts if n.user_id == row.user_id and n.read_at is None))
+    db.session.commit()

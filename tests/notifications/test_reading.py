@@ -52,6 +52,22 @@ PARAMS = {
     "overdue": {"title": "버스 정류장 그늘막", "department": "교통과", "due": DUE},
     "admins_alert": {"title": "버스 정류장 그늘막", "department": "교통과", "due": DUE},
 }
+# Civil requests (receivers._request_params and _step_params): names in both languages.
+_REQUEST = {"title": "가로등이 꺼졌어요", "number": "2031-1234-5678", "department": "도로과", "department_en": "Roads", "due": DUE}
+_FROM = {"from_department": "교통과", "from_department_en": "Transport"}
+_HELPER = {"helper": "공원녹지과", "helper_en": "Parks"}
+_NOTE = {"note": "가로등은 다른 부서 소관입니다."}
+PARAMS.update({
+    "cr_filed": _REQUEST, "cr_started": _REQUEST, "cr_supplement_asked": {**_REQUEST, **_NOTE},
+    "cr_transferred": {**_REQUEST, **_FROM, **_NOTE}, "cr_cohandling_told": {**_REQUEST, **_HELPER},
+    "cr_extended": {**_REQUEST, **_NOTE, "contact": "062-120"}, "cr_completed": {**_REQUEST, "result": "partly_resolved"},
+    "cr_closed_repeat": {**_REQUEST, **_NOTE}, "cr_follow_up_answered": _REQUEST, "cr_overdue_applicant": _REQUEST,
+    "cr_progress": _REQUEST, "cr_progress_paused": {**_REQUEST, "due": None}, "cr_survey": {**_REQUEST, "until": DUE},
+    "cr_supporter_news": {**_REQUEST, "step": "transferred"}, "cr_supporter_answered": {**_REQUEST, "result": "resolved"},
+    "cr_new": _REQUEST, "cr_transferred_in": {**_REQUEST, **_FROM, **_NOTE}, "cr_supplemented": _REQUEST,
+    "cr_cohandling_asked": {**_REQUEST, **_HELPER}, "cr_cohandling_answered": {**_REQUEST, **_HELPER}, "cr_consented": _REQUEST,
+    "cr_reopened": _REQUEST, "cr_follow_up": _REQUEST, "cr_due_soon": _REQUEST, "cr_overdue": _REQUEST, "cr_admins": _REQUEST,
+})
 
 
 def tell(user, n: int, event: str = "commented", *, path: str | None = None) -> int:
@@ -213,14 +229,17 @@ def test_opening_a_notification_marks_it_read_and_leads_to_its_subject(app_ctx, 
     assert 'class="unread-count"' not in client.get("/notifications").get_data(as_text=True)
 
 
-def test_the_list_words_every_event_in_both_languages(app_ctx, make_client):
+@pytest.mark.parametrize("page", range(-(-len(PARAMS) // notes.PAGE_SIZE)))
+def test_the_list_words_every_event_in_both_languages(app_ctx, make_client, page):
+    """Each page's worth of events told to one person, whose list then shows them all on one page."""
     assert set(PARAMS) == set(events.EVENTS), "give the new event's parameters here, as its receiver stores them"
     user = make_user()
     in_list_only(user)
-    for n, event in enumerate(events.EVENTS, start=1):
+    shown = list(events.EVENTS)[page * notes.PAGE_SIZE:(page + 1) * notes.PAGE_SIZE]
+    for n, event in enumerate(shown, start=1):
         tell(user, n, event)
     rows = told(user)
-    assert len(rows) == len(events.EVENTS) <= notes.PAGE_SIZE
+    assert len(rows) == len(shown) <= notes.PAGE_SIZE
     client = signed_in(make_client, user)
     page = html.unescape(client.get("/notifications").get_data(as_text=True))
     assert "%(" not in page
@@ -229,9 +248,19 @@ def test_the_list_words_every_event_in_both_languages(app_ctx, make_client):
         assert text in page, text
         assert rendered(row, "ko")  # the Korean catalogue (or its fallback) fills every parameter too
     english = {row.event: rendered(row, "en") for row in rows}
-    assert "Accepted" in english["own_answered"] and "accepted" not in english["own_answered"]  # codes as words
-    assert "Voting" in english["round_phase"] and "off_topic" not in english["own_hidden"]
-    assert "2031" in english["tier_reached"] and "T06:00" not in english["tier_reached"]  # a date, not an ISO string
+    with force_locale("ko"):
+        korean_words = {row.event: events.text_of(row.event, row.params) for row in rows}
+    if page == 0:
+        assert "Accepted" in english["own_answered"] and "accepted" not in english["own_answered"]  # codes as words
+        assert "Voting" in english["round_phase"] and "off_topic" not in english["own_hidden"]
+        assert "2031" in english["tier_reached"] and "T06:00" not in english["tier_reached"]  # a date, not an ISO string
+    # A department's name in the reader's language, a result and a step in words, the contact, a date.
+    expected = {"cr_transferred": ("from Transport to Roads", "교통과에서 도로과(으)로"), "cr_completed": ("Partly resolved", "일부 해결"),
+                "cr_supporter_news": ("Transferred", "이송"), "cr_extended": ("062-120", "062-120"), "cr_survey": ("2031", "2031")}
+    for event, (in_english, in_korean) in expected.items():
+        if event in english:
+            assert in_english in english[event] and in_korean in korean_words[event], (english[event], korean_words[event])
+            assert "T06:00" not in english[event] and ("Roads" not in korean_words[event]) and ("도로과" not in english[event])
 
     korean = make_client()
     korean.login(user.email)

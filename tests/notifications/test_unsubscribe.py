@@ -152,7 +152,8 @@ def test_the_digest_link_moves_every_emailed_kind_to_the_list_and_leaves_the_res
     assert "every kind of notification" in anonymous.get(path_of(token)).get_data(as_text=True)
     done = anonymous.post(path_of(token))
     assert done.status_code == 200 and "every kind of notification" in done.get_data(as_text=True)
-    assert channels(user) == {"my_ideas": "in_app", "followed": "in_app", "replies": "off", "panels": "in_app", "official": "in_app"}
+    assert channels(user) == {"my_ideas": "in_app", "followed": "in_app", "replies": "off", "panels": "in_app", "official": "in_app",
+                              "requests": "in_app"}
     assert channels(other) == EVERY_EMAIL
 
 

@@ -100,3 +100,35 @@ def test_a_big_rounds_ranking_is_paged_but_its_answers_owed_are_whole(app_ctx, m
     last = client.get(f"/rounds/{round_.id}/outcome?page=3").get_data(as_text=True)
     assert ideas[4].title in last
     assert client.get(f"/rounds/{round_.id}/outcome?page=99").status_code == 200  # past the end: the last page
+
+
+def test_the_tally_exports_as_csv_and_excel_with_the_selection_only_for_those_who_see_it(app_ctx, make_client, monkeypatch):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    round_, ideas, _ = voting_round(votes=(6, 4, 1), publish_delay_hours=24)
+    ideas[1].title = "=HYPERLINK(\"http://evil.example\") 공원"
+    ideas[2].status = "withdrawn"
+    db.session.commit()
+    url = f"/rounds/{round_.id}/outcome/export"
+    assert visitor(make_client).get(url + "?format=csv").status_code == 404  # no outcome before the close
+    close(round_)
+    freeze(monkeypatch, after(round_, hours=1))
+    resident = signed_in(make_client, make_user())
+    as_csv = resident.get(url + "?format=csv")
+    assert as_csv.status_code == 200 and as_csv.data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(as_csv.data[3:].decode(), newline="")))
+    assert rows[0] == ["Rank", "Number", "Idea", "Category", "Votes"]  # no result column before publication
+    assert [(row[0], row[2], row[4]) for row in rows[1:]] == [("1", ideas[0].title, "6"), ("2", "'" + ideas[1].title, "4")]
+    sheet = load_workbook(io.BytesIO(resident.get(url + "?format=xlsx").data)).active
+    assert [c.value for c in sheet[1]] == rows[0]
+    assert sheet.cell(3, 3).value == "'" + ideas[1].title and sheet.cell(3, 3).data_type == "s" and sheet.cell(3, 5).value == 4
+    assert f"{url}?format=xlsx" in resident.get(f"/rounds/{round_.id}/outcome").get_data(as_text=True)
+
+    admin = signed_in(make_client, make_user(roles={"admin"}))
+    rows = list(csv.reader(io.StringIO(admin.get(url + "?format=csv").data[3:].decode(), newline="")))
+    assert rows[0][-2:] == ["Result", "Tier reached"] and rows[1][5] in ("Selected", "Not selected")
+    assert len(rows) == 3  # the withdrawn idea is never exported
+    assert admin.get(url + "?format=odt").status_code == 404

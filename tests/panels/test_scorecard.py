@@ -736,8 +736,22 @@ def test_the_scores_csv_is_anonymous_and_neutralises_formulas(start, make_client
     services.publish_due_scorecards(campaign.publishes_at)
     download = outsider.get(url)
     assert download.status_code == 200 and download.mimetype == "text/csv"
-    assert download.headers["Content-Disposition"] == f'attachment; filename="campaign-{campaign.id}-scores.csv"'
+    assert download.headers["Content-Disposition"] == (
+        f"attachment; filename=\"campaign-{campaign.id}-scores.csv\"; filename*=UTF-8''campaign-{campaign.id}-scores.csv")
     assert download.get_data(as_text=True) == "\ufeff" + text
+    # The same scores as Excel, from the scorecard's own link: Korean intact, formulas stored as text.
+    from openpyxl import load_workbook
+
+    assert f"/campaigns/{campaign.id}/scores?format=xlsx" in outsider.get(f"/campaigns/{campaign.id}/scorecard").get_data(as_text=True)
+    workbook = outsider.get(f"/campaigns/{campaign.id}/scores?format=xlsx")
+    assert workbook.status_code == 200 and workbook.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(workbook.data)).active
+    assert [c.value for c in sheet[1]] == rows[0]
+    assert sorted(sheet.cell(n, 7).value for n in range(2, 6)) == exported
+    assert all(sheet.cell(n, 7).data_type == "s" for n in range(2, 6))
+    assert sorted(sheet.cell(n, 2).value for n in range(2, 6)) == [1, 2, 3, 4]  # scores stay numbers
+    assert outsider.get(f"/campaigns/{campaign.id}/scores?format=doc").status_code == 404
+    assert make_client().get(f"/campaigns/{campaign.id}/scores?format=xlsx").status_code == 200
 
 
 def test_the_csv_order_cannot_be_recomputed_from_public_data(setting, monkeypatch):

@@ -178,9 +178,22 @@ def test_department_records_are_counted_from_published_rounds(app_ctx, make_clie
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert_well_structured(body, "departments")
-    assert "<caption>" in body and '<th scope="row">' in body
+    assert "<caption id=\"records-caption\">" in body and '<th scope="row">' in body
     rows = [re.sub(r"<[^>]+>", " ", row).split() for row in re.findall(r"<tr[^>]*>\s*<th scope=\"row\">(.*?)</tr>", body, re.S)]
     assert rows == [["Parks", "2", "1", "1", "1", "8.0"], ["Roads", "1", "0", "0", "0", "1.5"]]
+    # The same record as CSV and Excel, linked from the page: numbers as numbers in Excel.
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    assert "/responses/departments/export?format=xlsx" in body and "Download Excel" in body
+    exported = visitor(make_client).get("/responses/departments/export?format=csv").data
+    assert exported.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(exported[3:].decode(), newline="")))
+    assert table[0][0] == "Department" and table[1:] == rows
+    sheet = load_workbook(io.BytesIO(visitor(make_client).get("/responses/departments/export?format=xlsx").data)).active
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] == [["Parks", 2, 1, 1, 1, 8.0], ["Roads", 1, 0, 0, 0, 1.5]]
 
 
 def test_the_departments_page_is_linked_from_every_page_and_the_inbox_from_the_header(app_ctx, make_client):

@@ -13,11 +13,15 @@ from participation.extensions import db
 from participation.ideas.models import Idea
 from participation.voting import services
 from participation.voting.models import Vote
+from tests.conftest import PARALLEL_CONNECTIONS
 from tests.factories import make_idea, make_round, make_user
 
 
 def run_in_parallel(app, tasks):
     """Run every task on its own thread and connection, all released at once; returns their results."""
+    # Each thread holds a connection of the app's pool while it works: more threads than the pool
+    # holds would wait for one instead of racing, and could time out on a slow machine.
+    assert len(tasks) <= PARALLEL_CONNECTIONS, "more parallel tasks than the test app's connection pool holds"
     barrier = threading.Barrier(len(tasks))
 
     def run(task):

@@ -1,4 +1,21 @@
-"""The demo city's ideas: (round key, category, dong or None, title, body, photo scene or None)."""
+"""The demo city's two open rounds and their ideas, some with photos drawn with Pillow (so seeding
+needs no network), and the voting round's first votes.
+
+IDEAS: (round key, category, dong or None, title, body, photo scene or None).
+"""
+from __future__ import annotations
+
+import io
+import random
+from datetime import timedelta
+
+from PIL import Image, ImageDraw
+
+from participation.ideas.photos import process_photo
+from participation.ideas.services import IdeaData, submit_idea
+from participation.rounds.rules import TierSpec
+from participation.rounds.services import RoundData, create_round, schedule_round
+from participation.voting.services import cast_vote
 
 IDEAS = [
     # Round "budget": 2027 participatory budget, in its submission window.
@@ -84,3 +101,123 @@ IDEAS = [
     ("safety", "환경·기후", "햇살동", "폭우 때 넘치는 빗물받이 청소",
      "햇살동 큰길 빗물받이가 낙엽과 쓰레기로 막혀 비만 오면 도로가 잠깁니다. 장마 전에 청소해 주세요.", None),
 ]
+
+
+def seed_rounds(admin, departments, categories, when):
+    day = timedelta(days=1)
+    budget = create_round(
+        admin,
+        RoundData(
+            title="2027년 주민참여예산 제안 공모",
+            description=(
+                "한빛시 주민 여러분의 생활 속 아이디어를 모아 2027년 예산에 반영합니다.\n\n"
+                "- 한 사람이 여러 건을 제안할 수 있습니다.\n"
+                "- **50표** 이상 받은 제안은 담당 부서가 14일 안에, **500표** 이상은 시장실이 30일 안에 답변합니다.\n"
+                "- 제안은 공개되며, 처리 과정은 누구나 확인할 수 있습니다."
+            ),
+            department=departments["시민소통담당관"],
+            categories=list(categories.values()),
+            districts=[],
+            submission_opens_at=when - 10 * day,
+            submission_closes_at=when + 20 * day,
+            voting_opens_at=when + 21 * day,
+            voting_closes_at=when + 35 * day,
+            votes_per_resident=5,
+            tiers=[TierSpec(50, "department", 14), TierSpec(500, "mayor_office", 30)],
+            publish_delay_hours=48,
+        ),
+        when - 12 * day,
+    )
+    safety = create_round(
+        admin,
+        RoundData(
+            title="우리 동네 생활안전 개선 아이디어",
+            description="통학로, 골목길, 공원, 지하차도처럼 매일 다니는 길에서 위험했던 곳과 해결 방법을 제안해 주세요. 투표로 우선순위를 정합니다.",
+            department=departments["교통정책과"],
+            categories=[categories["교통·보행"], categories["환경·기후"], categories["공원·녹지"]],
+            districts=[],
+            submission_opens_at=when - 40 * day,
+            submission_closes_at=when - 12 * day,
+            voting_opens_at=when - 10 * day,
+            voting_closes_at=when + 10 * day,
+            votes_per_resident=3,
+            tiers=[TierSpec(30, "department", 14), TierSpec(300, "mayor_office", 30)],
+            selection_rule="top_n",
+            selection_top_n=5,
+            publish_delay_hours=24,
+        ),
+        when - 42 * day,
+    )
+    schedule_round(admin, budget, when - 11 * day)
+    schedule_round(admin, safety, when - 41 * day)
+    return {"budget": budget, "safety": safety}
+
+
+def seed_ideas(rounds, categories, dongs, authors, when):
+    rng = random.Random(2027)
+    counters = {"budget": 0, "safety": 0}
+    created = {"budget": [], "safety": []}
+    for n, (key, category, dong, title, body, scene) in enumerate(IDEAS):
+        round_ = rounds[key]
+        step = counters[key]
+        counters[key] += 1
+        # Each idea is submitted at a moment inside its round's submission window.
+        submitted = round_.submission_opens_at + timedelta(hours=5 + 9 * step, minutes=rng.randrange(60))
+        photos = [process_photo(io.BytesIO(draw_scene(scene, rng)))] if scene else []
+        created[key].append(
+            submit_idea(
+                authors[n % len(authors)],
+                round_,
+                IdeaData(title=title, body=body, category=categories[category], district=dongs.get(dong)),
+                photos,
+                submitted,
+            )
+        )
+    return created
+
+
+def draw_scene(scene: str, rng: random.Random) -> bytes:
+    """A simple picture of a park, crossing, river, bus stop or bins, drawn without any network."""
+    width, height = 960, 720
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    for y in range(height // 2):  # sky
+        shade = 170 + 60 * y // (height // 2)
+        draw.line([(0, y), (width, y)], fill=(120, shade, 235))
+    ground = {"river": (92, 150, 80), "park": (96, 170, 90)}.get(scene, (150, 150, 150))
+    draw.rectangle([0, height // 2, width, height], fill=ground)
+    if scene == "park":
+        for _ in range(6):
+            x = rng.randrange(40, width - 40)
+            draw.rectangle([x - 8, 300, x + 8, 420], fill=(110, 75, 40))
+            draw.ellipse([x - 60, 200, x + 60, 330], fill=(40, 120 + rng.randrange(60), 50))
+        draw.rectangle([380, 470, 600, 500], fill=(140, 95, 50))
+    elif scene == "crossing":
+        for i in range(8):
+            draw.rectangle([80 + i * 105, 470, 140 + i * 105, 640], fill=(245, 245, 245))
+        draw.rectangle([860, 200, 890, 460], fill=(60, 60, 60))
+        draw.ellipse([845, 170, 905, 230], fill=(40, 200, 80))
+    elif scene == "river":
+        draw.polygon([(0, 470), (width, 420), (width, 560), (0, 620)], fill=(60, 120, 200))
+        for i in range(10):
+            draw.rectangle([i * 100 + 40, 400, i * 100 + 50, 440], fill=(240, 220, 120))
+    elif scene == "bus":
+        draw.rectangle([150, 330, 800, 560], fill=(40, 110, 190))
+        for i in range(5):
+            draw.rectangle([190 + i * 120, 360, 280 + i * 120, 430], fill=(210, 230, 250))
+        draw.ellipse([220, 520, 300, 600], fill=(30, 30, 30))
+        draw.ellipse([640, 520, 720, 600], fill=(30, 30, 30))
+    elif scene == "bins":
+        for i, colour in enumerate([(30, 120, 200), (240, 180, 30), (60, 160, 70)]):
+            draw.rectangle([250 + i * 170, 380, 380 + i * 170, 600], fill=colour)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def seed_votes(round_, ideas, voters, when):
+    """The voting round already has some support, so lists and counts look alive (3 votes each at most)."""
+    rng = random.Random(7)
+    for voter in voters:
+        for idea in rng.sample(ideas, rng.randint(1, round_.votes_per_resident)):
+            cast_vote(voter, idea, when - timedelta(hours=rng.randint(1, 200)))
