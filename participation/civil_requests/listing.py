@@ -124,14 +124,18 @@ def public_ordering(sort: str) -> list:
     return [CivilRequest.received_at.desc(), CivilRequest.id.desc()]
 
 
-def list_public(filters: RequestFilters, page: int, moment: datetime, per_page: int = PER_PAGE):
-    """One page of public requests with what an item shows (category, 동, department): two statements."""
-    stmt = public_statement(filters, moment).options(
+def public_items_statement(filters: RequestFilters, moment: datetime):
+    """`public_statement` loading what an item shows (category, 동 and its 구, department) with it."""
+    return public_statement(filters, moment).options(
         joinedload(CivilRequest.category),
         joinedload(CivilRequest.lead_department),
         joinedload(CivilRequest.district).joinedload(District.parent),
     )
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def list_public(filters: RequestFilters, page: int, moment: datetime, per_page: int = PER_PAGE):
+    """One page of public requests with what an item shows (category, 동, department): two statements."""
+    return db.paginate(public_items_statement(filters, moment), page=page, per_page=per_page, error_out=False)
 
 
 # --- the map -------------------------------------------------------------------------------------
