@@ -47,10 +47,10 @@ class RequestsQuery(PageQuery):
                                  "minimum": 1})
     district = IdParam(metadata={"description": _l("Only requests in this 동, or in any 동 of this 구 (see /api/v1/districts)."),
                                  "minimum": 1})
-    status = fields.String(validate=validate.OneOf(listing.STATUS_FILTERS),
+    status = fields.String(validate=validate.OneOf(listing.STATUS_FILTERS, error=_l("Must be one of: {choices}.")),
                            metadata={"description": _l("open (not yet answered), closed (answered or closed), or one status.")})
-    overdue = fields.Boolean(metadata={"description": _l("true: only requests past their due time, still with the department.")})
-    sort = fields.String(validate=validate.OneOf(listing.SORTS),
+    overdue = fields.Boolean(error_messages={"invalid": _l("Must be true or false.")}, metadata={"description": _l("true: only requests past their due time, still with the department.")})
+    sort = fields.String(validate=validate.OneOf(listing.SORTS, error=_l("Must be one of: {choices}.")),
                          metadata={"description": _l("newest (received, newest first; the default) or due (open ones soonest due first).")})
 
 
@@ -128,15 +128,18 @@ class CivilRequestSchema(Schema):
     html_url = fields.Function(lambda r: url_for("civil_requests.detail", request_id=r.id, _external=True), required=True,
                                metadata={"type": "string", "format": "uri"})
 
-    def __init__(self, *args, moment: datetime, calendar: clock.Calendar, **kwargs):
+    def __init__(self, *args, moment: datetime | None = None, calendar: clock.Calendar | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.moment, self.calendar = moment, calendar
+        self.moment, self.calendar = moment or now(), calendar
 
 
-def clock_figures(request: CivilRequest, moment: datetime, calendar: clock.Calendar) -> dict:
+def clock_figures(request: CivilRequest, moment: datetime, calendar: clock.Calendar | None) -> dict:
+    """The clock's words (labels.clock_state) and figures: overdue, and the working time left or past the due time."""
     state = labels.clock_state(request, moment)
     overdue = labels.is_overdue(request, moment)
     left = overdue_by = None
+    if calendar is None and (state.state == "due" or overdue):
+        calendar = timeline.city_calendar()
     if state.state == "due":
         left = int(clock.working_time_between(moment, request.due_at, calendar).total_seconds())
     if overdue:
@@ -214,7 +217,7 @@ def _filters(args: dict) -> listing.RequestFilters:
     if category_id is not None and db.session.get(RequestCategory, category_id) is None:
         raise _bad("category", _l("There is no such category."))
     if district_id is not None and district_id not in {d.id for d in districts_in_tree_order()}:
-        raise _bad("district", _l("There is no such 구 or 동."))
+        raise _bad("district", _l("There is no such gu or dong."))
     return listing.RequestFilters(category_id=category_id, district_id=district_id, status=args.get("status"),
                                   overdue=bool(args.get("overdue")), sort=args.get("sort") or "newest")
 

@@ -42,9 +42,9 @@ class GuSchema(Schema):
     dongs = fields.Method("_dongs", required=True, metadata={"type": "array", "items": {"type": "object"},
                                                              "description": _l("Its 동 ({id, name}), in Korean name order.")})
 
-    def __init__(self, *args, dongs: dict, **kwargs):
+    def __init__(self, *args, dongs: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.dongs = dongs
+        self.dongs = dongs or {}
 
     def _dongs(self, gu) -> list:
         return DongSchema(many=True).dump(self.dongs.get(gu.id, []))
