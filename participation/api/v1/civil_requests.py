@@ -116,7 +116,7 @@ class CivilRequestSchema(Schema):
     status_label = fields.Function(lambda r: str(labels.STATUS_LABELS.get(r.status, r.status)), required=True, metadata={"type": "string"})
     result = fields.String(required=True, allow_none=True, metadata={"enum": [*RESULTS, None], "description": _l("Set once answered.")})
     result_label = fields.Function(lambda r: str(labels.RESULT_LABELS[r.result]) if r.result in labels.RESULT_LABELS else None,
-                                   required=True, allow_none=True, metadata={"type": ["string", "null"]})
+                                   required=True, allow_none=True, metadata={"type": "string"})
     received_at = Time(required=True)
     due_at = Time(required=True, allow_none=True, metadata={"description": _l("null while the clock is stopped.")})
     completed_at = Time(required=True, allow_none=True)
@@ -157,10 +157,10 @@ class StepSchema(Schema):
     at = Time(required=True)
     department = fields.Nested(DepartmentRef, required=True, allow_none=True)
     from_department = fields.Method("_from", required=True, allow_none=True,
-                                    metadata={"type": ["object", "null"], "description": _l("For a transfer: the department it left.")})
+                                    metadata={"type": "object", "description": _l("For a transfer: the department it left.")})
     due_at = fields.Method("_due", required=True, allow_none=True,
-                           metadata={"type": ["string", "null"], "format": "date-time", "description": _l("The due time this step set, where the page shows it.")})
-    note = fields.Method("_note", required=True, allow_none=True, metadata={"type": ["string", "null"], "description": _l(
+                           metadata={"type": "string", "format": "date-time", "description": _l("The due time this step set, where the page shows it.")})
+    note = fields.Method("_note", required=True, allow_none=True, metadata={"type": "string", "description": _l(
         "The public note, or null: notes between departments and the applicant's own comments are not public.")})
 
     def _from(self, event: RequestEvent):
@@ -187,8 +187,8 @@ class CivilRequestDetailSchema(CivilRequestSchema):
     cohandling_departments = fields.Method("_cohandling", required=True, metadata={"type": "array", "items": {"type": "object"},
                                                                                    "description": _l("Other departments asked for their part.")})
     answer = fields.String(required=True, metadata={"description": _l("The department's answer; empty until answered.")})
-    result_reason = fields.Method("_reason", required=True, allow_none=True, metadata={"type": ["string", "null"], "description": _l("When not possible: why.")})
-    result_remedy = fields.Method("_remedy", required=True, allow_none=True, metadata={"type": ["string", "null"], "description": _l("When not possible: what the applicant can do.")})
+    result_reason = fields.Method("_reason", required=True, allow_none=True, metadata={"type": "string", "description": _l("When not possible: why.")})
+    result_remedy = fields.Method("_remedy", required=True, allow_none=True, metadata={"type": "string", "description": _l("When not possible: what the applicant can do.")})
     timeline = fields.List(fields.Nested(StepSchema), attribute="events", required=True)
 
     def _cohandling(self, request: CivilRequest) -> list:
