@@ -20,7 +20,7 @@ from participation.accounts.reference import districts_in_tree_order
 from participation.api import http, paging
 from participation.api.spec import PageQuery, operation, page_of, query_args
 from participation.api.v1 import bp
-from participation.api.v1.schemas import DepartmentRef, Time
+from participation.api.v1.schemas import Computed, DepartmentRef, Time
 from participation.civil_requests import clock, labels, listing, permissions, timeline
 from participation.civil_requests.models import CivilRequest, CoHandling, EventKind, RequestCategory, RequestEvent
 from participation.core.i18n import lazy_gettext as _l
@@ -65,13 +65,6 @@ class DistrictRef(Schema):
 class CategoryRef(Schema):
     id = fields.Integer(required=True)
     name = fields.Function(lambda c: c.name_for(_language()), required=True, metadata={"type": "string"})
-
-
-class _ClockField(fields.Nested):
-    """The request's clock, figured at the moment and on the calendar its schema was given."""
-
-    def serialize(self, attr, obj, accessor=None, **kwargs):
-        return ClockSchema().dump(clock_figures(obj, self.parent.moment, self.parent.calendar))
 
 
 class ClockSchema(Schema):
@@ -120,7 +113,8 @@ class CivilRequestSchema(Schema):
     received_at = Time(required=True)
     due_at = Time(required=True, allow_none=True, metadata={"description": _l("null while the clock is stopped.")})
     completed_at = Time(required=True, allow_none=True)
-    clock = _ClockField(ClockSchema, required=True, metadata={"description": _l("Where the statutory clock stands.")})
+    clock = Computed(ClockSchema, lambda schema, r: clock_figures(r, schema.moment, schema.calendar), required=True,
+                     metadata={"description": _l("Where the statutory clock stands.")})
     supporter_count = fields.Integer(required=True, metadata={"description": _l("Others who reported the same problem.")})
     photos = fields.List(fields.Nested(PhotoSchema), required=True)
     url = fields.Function(lambda r: url_for("api.civil_request", request_id=r.id, _external=True), required=True,
@@ -156,17 +150,12 @@ class StepSchema(Schema):
     label = fields.Function(lambda e: str(labels.EVENT_LABELS.get(e.kind, e.kind)), required=True, metadata={"type": "string"})
     at = Time(required=True)
     department = fields.Nested(DepartmentRef, required=True, allow_none=True)
-    from_department = fields.Method("_from", required=True, allow_none=True,
-                                    metadata={"type": "object", "description": _l("For a transfer: the department it left.")})
+    from_department = Computed(DepartmentRef, lambda _schema, e: e.from_department if e.kind == EventKind.TRANSFERRED.value else None,
+                               required=True, allow_none=True, metadata={"description": _l("For a transfer: the department it left.")})
     due_at = fields.Method("_due", required=True, allow_none=True,
                            metadata={"type": "string", "format": "date-time", "description": _l("The due time this step set, where the page shows it.")})
     note = fields.Method("_note", required=True, allow_none=True, metadata={"type": "string", "description": _l(
         "The public note, or null: notes between departments and the applicant's own comments are not public.")})
-
-    def _from(self, event: RequestEvent):
-        if event.kind == EventKind.TRANSFERRED.value and event.from_department is not None:
-            return DepartmentRef().dump(event.from_department)
-        return None
 
     def _due(self, event: RequestEvent):
         return http.iso(event.due_at) if event.due_at and event.kind in labels.DUE_SHOWN else None
@@ -184,15 +173,12 @@ class CivilRequestDetailSchema(CivilRequestSchema):
         "As the request's public page shows it. Following a request by number also takes the applicant's phone or email.")})
     channel = fields.String(required=True, metadata={"enum": list(labels.CHANNEL_LABELS)})
     address = fields.String(required=True, metadata={"description": _l("As given; may be empty.")})
-    cohandling_departments = fields.Method("_cohandling", required=True, metadata={"type": "array", "items": {"type": "object"},
-                                                                                   "description": _l("Other departments asked for their part.")})
+    cohandling_departments = Computed(DepartmentRef, lambda _schema, r: [c.department for c in r.cohandlings], many=True, required=True,
+                                      metadata={"description": _l("Other departments asked for their part.")})
     answer = fields.String(required=True, metadata={"description": _l("The department's answer; empty until answered.")})
     result_reason = fields.Method("_reason", required=True, allow_none=True, metadata={"type": "string", "description": _l("When not possible: why.")})
     result_remedy = fields.Method("_remedy", required=True, allow_none=True, metadata={"type": "string", "description": _l("When not possible: what the applicant can do.")})
     timeline = fields.List(fields.Nested(StepSchema), attribute="events", required=True)
-
-    def _cohandling(self, request: CivilRequest) -> list:
-        return DepartmentRef(many=True).dump([c.department for c in request.cohandlings])
 
     def _reason(self, request: CivilRequest):
         return request.result_reason if request.result == "not_possible" else None

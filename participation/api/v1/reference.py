@@ -14,7 +14,7 @@ from participation.api import http
 from participation.api.guard import requested_language
 from participation.api.spec import operation
 from participation.api.v1 import bp
-from participation.api.v1.schemas import DepartmentRef
+from participation.api.v1.schemas import Computed, DepartmentRef
 from participation.civil_requests import intake
 from participation.civil_requests.forms import KIND_LABELS, UNIT_LABELS
 from participation.civil_requests.reference import active_request_categories
@@ -39,15 +39,12 @@ class DongSchema(Schema):
 class GuSchema(Schema):
     id = fields.Integer(required=True)
     name = _name()
-    dongs = fields.Method("_dongs", required=True, metadata={"type": "array", "items": {"type": "object"},
-                                                             "description": _l("Its 동 ({id, name}), in Korean name order.")})
+    dongs = Computed(DongSchema, lambda schema, gu: schema.dongs.get(gu.id, []), many=True, required=True,
+                     metadata={"description": _l("Its 동, in Korean name order.")})
 
     def __init__(self, *args, dongs: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.dongs = dongs or {}
-
-    def _dongs(self, gu) -> list:
-        return DongSchema(many=True).dump(self.dongs.get(gu.id, []))
 
 
 class DistrictList(Schema):
@@ -76,13 +73,13 @@ class RequestCategorySchema(Schema):
     kind = fields.String(required=True, metadata={"enum": list(KIND_LABELS), "description": _l("The statute's kind of civil request.")})
     kind_label = fields.Function(lambda c: str(KIND_LABELS.get(c.kind, c.kind)), required=True, metadata={"type": "string"})
     department = fields.Nested(DepartmentRef, required=True, metadata={"description": _l("The department its requests go to.")})
-    period = fields.Method("_period", required=True, metadata={"type": "object", "description": _l(
+    period = Computed(PeriodSchema, lambda _schema, c: _period(c), required=True, metadata={"description": _l(
         "The time a new request has to be answered in: the category's own, or its kind's statutory default.")})
 
-    def _period(self, category) -> dict:
-        period = intake.period_for(category)
-        return PeriodSchema().dump({"amount": period.amount, "unit": period.unit,
-                                    "label": f"{period.amount} {UNIT_LABELS.get(period.unit, period.unit)}"})
+
+def _period(category) -> dict:
+    period = intake.period_for(category)
+    return {"amount": period.amount, "unit": period.unit, "label": f"{period.amount} {UNIT_LABELS.get(period.unit, period.unit)}"}
 
 
 class RequestCategoryList(Schema):
