@@ -402,3 +402,17 @@ def test_every_body_is_what_the_openapi_document_says(world, client):
     # And the check does catch a field the document does not declare.
     tampered = client.get(f"/api/v1/requests/{world.requests['overdue'].id}").get_json() | {"contact_phone": SECRET_PHONE}
     assert not jsonschema_rs.validator_for({**document, "$ref": "#/components/schemas/CivilRequestDetail"}).is_valid(tampered)
+
+
+def test_a_not_possible_answer_carries_its_reason_and_remedy_as_its_page_does(world, client):
+    request = world.requests["counter"]
+    step(handling.complete, world.road_official, request, "not_possible", "고칠 수 없습니다.", now(),
+         reason="한전 소유 시설입니다.", remedy="한전 123번으로 신고해 주세요.")
+    html = client.get(f"/requests/{request.id}").get_data(as_text=True)
+    body = client.get(f"/api/v1/requests/{request.id}", headers={"Accept-Language": "en"}).get_json()
+    assert (body["result"], body["result_label"], body["answer"]) == ("not_possible", "Not possible", "고칠 수 없습니다.")
+    assert body["result_reason"] == "한전 소유 시설입니다." and body["result_reason"] in html
+    assert body["result_remedy"] == "한전 123번으로 신고해 주세요." and body["result_remedy"] in html
+    assert body["clock"]["state"] == "answered_on_time" and body["completed_at"]
+    for secret in (SECRET_COUNTER_NAME, SECRET_PHONE, SECRET_EMAIL):  # filed at a counter, for a resident
+        assert secret not in json.dumps(body, ensure_ascii=False)
