@@ -73,6 +73,11 @@ DATATYPE_DESCRIPTIONS = {
 }
 
 
+# The bare address's format: XML, the spec's default. Not "xml" itself, or werkzeug would redirect
+# /x.xml to /x, the rule whose default it would then equal.
+BARE = ""
+
+
 class Refusal(Exception):
     """A request this API cannot answer: its status (400 or 404) and why."""
 
@@ -89,10 +94,6 @@ def language() -> str:
     """`locale=ko|en` if given, else Accept-Language (ko or en), else Korean."""
     chosen = request.args.get("locale")
     return chosen if chosen in current_app.config["LANGUAGES"] else requested_language()
-
-
-def _format() -> str:
-    return (request.view_args or {}).get("fmt") or formats.format_of(request.path)
 
 
 def error_answer(status: int, message):
@@ -134,7 +135,7 @@ def route(rule: str, **options):
             with force_locale(language()):
                 return view(*args, **kwargs)
 
-        bp.add_url_rule(rule, view_func=localized, defaults={"fmt": "xml"}, **options)
+        bp.add_url_rule(rule, view_func=localized, defaults={"fmt": BARE}, **options)
         bp.add_url_rule(f"{rule}.<any(xml, json):fmt>", view_func=localized, **options)
         return localized
 
@@ -321,7 +322,7 @@ def _active_category(code: str | int) -> RequestCategory:
     return category
 
 
-@bp.route("/services/<int:code>", defaults={"fmt": "xml"})
+@bp.route("/services/<int:code>", defaults={"fmt": BARE})
 @bp.route("/services/<int:code>.<any(xml, json):fmt>")
 def service_definition(code: int, fmt: str):
     locale = language()
@@ -381,7 +382,7 @@ def list_requests(fmt: str):
     return _requests_answer(fmt, list(db.session.scalars(stmt)), locale)
 
 
-@bp.route("/requests/<int:request_id>", defaults={"fmt": "xml"})
+@bp.route("/requests/<int:request_id>", defaults={"fmt": BARE})
 @bp.route("/requests/<int:request_id>.<any(xml, json):fmt>")
 def request_detail(request_id: int, fmt: str):
     locale = language()
