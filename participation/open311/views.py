@@ -284,7 +284,7 @@ def discovery(fmt: str):
     base = public_url() + url_for("open311.discovery").removesuffix("/discovery")
     content = {
         "changeset": CHANGESET,
-        "contact": current_app.config.get("OPEN311_CONTACT") or _("Ask the city's civil-request office (민원실)."),
+        "contact": current_app.config.get("OPEN311_CONTACT") or _("Ask the city's civil-request office."),
         "key_service": _("API keys are issued by the city's administrators: ask the civil-request office for one with the Open311 scope."),
         "endpoints": [
             {
