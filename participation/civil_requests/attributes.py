@@ -27,6 +27,7 @@ from participation.civil_requests.models import (
 from participation.core import audit
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 from participation.extensions import db
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -75,7 +76,7 @@ def parse_values(text: str) -> list[dict]:
         seen.add(key)
         values.append({"key": key, "name_ko": name_ko, "name_en": name_en})
     if len(values) > MAX_VALUES:
-        raise ServiceError(_l("Give at most %(max)d choices.", max=MAX_VALUES), field="values", code="too_many_values")
+        raise ServiceError(lazy_ngettext("Give at most %(max)d choice.", "Give at most %(max)d choices.", MAX_VALUES, max=MAX_VALUES), field="values", code="too_many_values")
     return values
 
 

@@ -42,6 +42,7 @@ from participation.civil_requests.models import (
 from participation.core.db import write_transaction
 from participation.core.errors import ServiceError
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.i18n import lazy_ngettext
 from participation.core.origin import public_url
 from participation.core.time import SEOUL, now
 from participation.core.web import ERROR_RENDERERS, RATE_LIMIT_MESSAGES
@@ -167,7 +168,7 @@ def _window(moment: datetime) -> tuple[datetime, datetime]:
     if start > end:
         raise Refusal(400, _l("start_date must be before end_date."))
     if end - start > timedelta(days=WINDOW_DAYS):
-        raise Refusal(400, _l("From start_date to end_date can be at most %(days)d days.", days=WINDOW_DAYS))
+        raise Refusal(400, lazy_ngettext("From start_date to end_date can be at most %(days)d day.", "From start_date to end_date can be at most %(days)d days.", WINDOW_DAYS, days=WINDOW_DAYS))
     return start, end
 
 
@@ -183,7 +184,7 @@ def _int_param(name: str, default: int, maximum: int) -> int:
 def _id_list(name: str) -> list[int]:
     parts = [p.strip() for p in (request.values.get(name) or "").split(",") if p.strip()]
     if len(parts) > MAX_IDS or not all(p.isdigit() and 0 < int(p) < 2**31 for p in parts):
-        raise Refusal(400, _l("%(name)s must be a list of at most %(max)d numbers separated by commas.", name=name, max=MAX_IDS))
+        raise Refusal(400, lazy_ngettext("%(name)s must be a list of at most %(max)d number separated by commas.", "%(name)s must be a list of at most %(max)d numbers separated by commas.", MAX_IDS, name=name, max=MAX_IDS))
     return [int(p) for p in parts]
 
 
