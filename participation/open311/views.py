@@ -1,8 +1,8 @@
 """Open311 GeoReport v2 endpoints, each as `<name>`, `<name>.xml` and `<name>.json`.
 
 Reads show exactly what a visitor sees of civil requests: the list is civil_requests.listing's
-public statement, a single request is asked of permissions.can_view as a visitor, and the
-timeline's notes of permissions' twin labels.note_shown. Filing calls intake.file_request.
+public statement, a single request is asked of permissions.can_view as a visitor, and a step's
+note of labels.note_shown, as the request page asks. Filing calls intake.file_request.
 Nothing here returns an applicant's name, contact or account.
 
 Authentication is by API key only, never by cookie, so the blueprint is exempt from CSRF.
@@ -315,7 +315,8 @@ def services(fmt: str):
     return formats.document(fmt, "services", "service", [_service(c, locale, with_questions) for c in categories])
 
 
-def _active_category(code: str | int) -> RequestCategory:
+def _active_category(code: str | int) -> RequestCategory | None:
+    """The category in use with this service_code, or None."""
     text = str(code).strip()
     category = db.session.get(RequestCategory, int(text)) if text.isdigit() and 0 < int(text) < 2**31 else None
     if category is None or category.is_retired:
