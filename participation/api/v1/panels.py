@@ -216,8 +216,8 @@ class CriterionFiguresSchema(Schema):
     mean = fields.Float(required=True, allow_none=True)
     median = fields.Float(required=True, allow_none=True)
     sd = fields.Float(required=True, allow_none=True, metadata={"description": _l("Standard deviation.")})
-    ci_low = fields.Float(required=True, allow_none=True, metadata={"description": _l("95% confidence interval, lower end.")})
-    ci_high = fields.Float(required=True, allow_none=True, metadata={"description": _l("95% confidence interval, upper end.")})
+    ci_low = fields.Float(required=True, allow_none=True, metadata={"description": _l("Lower end of the 95 percent confidence interval.")})
+    ci_high = fields.Float(required=True, allow_none=True, metadata={"description": _l("Upper end of the 95 percent confidence interval.")})
     distribution = fields.List(fields.Integer(), required=True, metadata={"description": _l("How many gave each score from 1 to 5.")})
 
 
