@@ -228,6 +228,22 @@ def test_the_published_scorecard_has_the_figures_the_page_shows(client, scene):
     assert body["campaign"]["phase"] == "published" and body["published_at"]
 
 
+def test_a_revised_answer_shows_its_earlier_versions_as_the_page_does(client, scene):
+    url = f"/api/v1/campaigns/{scene.published.id}/scorecard"
+    assert client.get(url).get_json()["response"]["earlier_versions"] == []
+    with write_transaction():
+        services.answer(scene.official, db.session.get(Campaign, scene.published.id),
+                        ResponseData("partially_accepted", "일부 노선만 늘리겠습니다."), now())
+    body = client.get(url).get_json()["response"]
+    assert (body["decision"], body["explanation"], body["revision_count"]) == ("partially_accepted", "일부 노선만 늘리겠습니다.", 2)
+    assert [(v["number"], v["decision"], v["explanation"]) for v in body["earlier_versions"]] == [(1, "accepted", "배차를 늘리겠습니다.")]
+    html = _page(client, f"/campaigns/{scene.published.id}/scorecard")
+    answer = html[html.index('id="response"'):html.index('id="action-plan"')]
+    earlier = answer[answer.index("<details>"):answer.index("</details>")]
+    assert "배차를 늘리겠습니다." in earlier and "일부 노선만" not in earlier
+    assert "담당공무원김" not in client.get(url).get_data(as_text=True)
+
+
 def _walk(value, keys: set):
     if isinstance(value, dict):
         for key, inner in value.items():

@@ -221,6 +221,16 @@ class CriterionFiguresSchema(Schema):
     distribution = fields.List(fields.Integer(), required=True, metadata={"description": _l("How many gave each score from 1 to 5.")})
 
 
+class EarlierVersionSchema(Schema):
+    """A version of the department's answer it has since revised (kept, and shown, for ever)."""
+
+    number = fields.Integer(required=True)
+    decision = fields.String(required=True, metadata={"enum": list(DECISION_LABELS)})
+    explanation = fields.String(required=True, metadata={"description": _l("Markdown, as written.")})
+    language = _language_field()
+    created_at = Time(required=True)
+
+
 class ScorecardResponseSchema(Schema):
     decision = fields.String(required=True, metadata={"enum": list(DECISION_LABELS)})
     decision_label = fields.Function(lambda r: str(DECISION_LABELS.get(r.decision, r.decision)), required=True,
@@ -230,6 +240,8 @@ class ScorecardResponseSchema(Schema):
     department = fields.Nested(DepartmentRef, required=True)
     revision_count = fields.Integer(required=True)
     updated_at = Time(required=True)
+    earlier_versions = fields.List(fields.Nested(EarlierVersionSchema), required=True,
+                                   metadata={"description": _l("Earlier versions, newest first.")})
 
 
 class ScorecardDueSchema(Schema):
@@ -436,7 +448,8 @@ def scorecard(campaign_id: int):
         # Only the frozen figures: what each entry holds is spelled out, so nothing else can slip in.
         "criteria": [{"criterion_id": e["criterion_id"], "name": e["name"], "weight": e["weight"], **e["stats"].to_dict()}
                      for e in read.criteria],
-        "response": read.response,
+        "response": _With(read.response, earlier_versions=list(reversed(read.response.revisions[:-1])) if read.response.is_revised else [])
+        if read.response is not None else None,
         "due": read.due if read.response is None else None,
         "action_plan": read.actions,
     })
