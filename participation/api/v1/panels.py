@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from participation.api import http, paging
 from participation.api.spec import PageQuery, operation, page_of, query_args
 from participation.api.v1 import bp
-from participation.api.v1.schemas import DepartmentRef, Time, _language
+from participation.api.v1.schemas import DepartmentRef, Localized, Time
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.time import now
 from participation.extensions import db
@@ -129,8 +129,7 @@ class PanelApplicantSchema(Schema):
     """One line of the public list the draw ran on: a pseudonym, never a name."""
 
     pseudonym = fields.String(required=True)
-    district = fields.Function(lambda m: (m.district.parent or m.district).name_for(_language()), required=True,
-                               metadata={"type": "string", "description": _l("The district (구), in the language asked for.")})
+    district = Localized(attribute="gu", required=True, metadata={"description": _l("The district (구), in the language asked for.")})
     age_band = fields.String(required=True, metadata={"enum": list(AGE_BANDS)})
     status = fields.String(required=True, metadata={"enum": LISTED_STATUSES})
     selected_by = fields.String(required=True, allow_none=True, metadata={"enum": [*SELECTED_BY, None]})
@@ -374,7 +373,7 @@ def panel(panel_id: int):
     quotas = [{"stratum": list(stratum), "seats": seats} for stratum, seats in sorted(result.quotas.items())] if result else None
     body = PanelDetailSchema().dump(_With(
         panel_, member_count=sum(1 for m in applicants if m.status == MemberStatus.SELECTED),
-        applicants=applicants, quotas=quotas, campaigns=campaigns, draw=_draw(panel_),
+        applicants=[_With(m, gu=m.district.parent or m.district) for m in applicants], quotas=quotas, campaigns=campaigns, draw=_draw(panel_),
     ))
     changed = reading.membership_changes([panel_.id]).get(panel_.id)
     return http.respond(body, last_modified=http.latest(panel_change(panel_, changed), *(campaign_change(c) for c in campaigns)))
