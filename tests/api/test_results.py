@@ -266,11 +266,17 @@ def test_the_departments_record_matches_the_page(record_scene, make_client, admi
     assert get_json(admin_client, "/api/v1/departments")["data"] == body["data"]
 
 
-def test_the_departments_record_in_korean_and_a_304(record_scene, client):
+def test_the_departments_record_in_korean_and_a_304(record_scene, client, monkeypatch):
     korean = get_json(client, "/api/v1/departments", "ko")
     assert "도로과" in {row["department"]["name"] for row in korean["data"]}
     first = client.get("/api/v1/departments")
+    later = now() + timedelta(minutes=5)  # no clock in the body: the same figures later are the same ETag
+    monkeypatch.setattr("participation.api.v1.results.now", lambda: later)
     assert client.get("/api/v1/departments", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    _answered, overdue, _unpublished, _w = record_scene
+    set_due(overdue.selected, later + timedelta(days=1))  # no longer overdue: new figures, a new ETag
+    again = client.get("/api/v1/departments", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and again.headers["ETag"] != first.headers["ETag"]
 
 
 def test_the_departments_record_runs_a_fixed_number_of_statements(app_ctx, client, count_queries):
@@ -381,3 +387,38 @@ def test_an_empty_log_is_an_empty_list(app_ctx, client):
     response = client.get("/api/v1/moderation-log")
     assert response.get_json() == {"data": [], "next": None}
     assert response.last_modified == datetime(2020, 1, 1, tzinfo=UTC)  # nothing to date it by: the ETag decides
+
+
+# --- the document ------------------------------------------------------------------------------------
+
+
+def _conforms(document: dict, component: str, body: dict) -> None:
+    import jsonschema_rs
+
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": f"#/components/schemas/{component}",
+              "components": document["components"]}
+    errors = [f"{e.instance_path}: {e.message}" for e in jsonschema_rs.validator_for(schema).iter_errors(body)]
+    assert not errors, errors
+
+
+def test_every_body_is_what_the_document_says(record_scene, log_scene, client):
+    document = get_json(client, "/api/v1/openapi.json")
+    answered, overdue, _unpublished, _w = record_scene
+    set_due(overdue.selected, now() - timedelta(days=2))
+    for scene in (answered, overdue):
+        _conforms(document, "Outcome", get_json(client, f"/api/v1/rounds/{scene.round.id}/outcome"))
+        _conforms(document, "Round", get_json(client, f"/api/v1/rounds/{scene.round.id}"))
+    _conforms(document, "Departments", get_json(client, "/api/v1/departments"))
+    _conforms(document, "ModerationEntryPage", get_json(client, "/api/v1/moderation-log"))
+    with pytest.raises(AssertionError):  # the check itself bites
+        _conforms(document, "ModerationEntryPage", {"data": [{"id": "x"}], "next": None})
+
+
+def test_the_document_describes_the_results_in_korean_and_english(client, app_ctx):
+    english = get_json(client, "/api/v1/openapi.json", "en")["paths"]
+    korean = get_json(client, "/api/v1/openapi.json", "ko")["paths"]
+    for path, summary in (("/api/v1/rounds/{round_id}/outcome", "A round's outcome"), ("/api/v1/departments", "How departments answer"),
+                          ("/api/v1/moderation-log", "Moderation log")):
+        assert english[path]["get"]["summary"] == summary
+        assert korean[path]["get"]["summary"] != summary and any("\uac00" <= ch <= "\ud7a3" for ch in korean[path]["get"]["summary"])
+        assert any("\uac00" <= ch <= "\ud7a3" for ch in korean[path]["get"]["description"])

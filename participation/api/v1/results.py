@@ -195,7 +195,6 @@ class DepartmentRecordSchema(Schema):
 
 
 class DepartmentsSchema(Schema):
-    as_of = Time(required=True)
     data = fields.List(fields.Nested(DepartmentRecordSchema), required=True)
 
 
@@ -222,9 +221,10 @@ def departments():
         for row in table.rows:
             entry = rows.setdefault(row.department.id, {"department": row.department, "ideas": None, "civil_requests": None})
             entry["civil_requests"] = dict(row.figures)
-    body = DepartmentsSchema().dump({"as_of": moment, "data": list(rows.values())})
-    # The figures move with the clock (answers fall overdue with no row changing): the ETag,
-    # made from the body, is what tells a client they changed.
+    body = DepartmentsSchema().dump({"data": list(rows.values())})
+    # The figures are counted as of now, and move with the clock (answers fall overdue with no
+    # row changing), so the time of counting is their Last-Modified; the ETag, made from the
+    # body (no clock in it), is what answers a client with a 304 while they stay the same.
     return http.respond(body, last_modified=moment)
 
 
