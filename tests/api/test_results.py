@@ -169,12 +169,17 @@ def _bulk_tally(round_, count: int) -> None:
     db.session.commit()
 
 
-def test_the_tally_pages_by_cursor_in_rank_order_to_the_end(app_ctx, client):
+def test_a_tally_of_two_thousand_pages_by_cursor_in_rank_order_as_the_page_ranks_it(app_ctx, client, make_client):
     scene = closed_round(publish=True)
-    _bulk_tally(scene.round, 230)
+    _bulk_tally(scene.round, 1998)
     rows = follow_tally(client, f"/api/v1/rounds/{scene.round.id}/outcome?limit=100")
-    assert [r["rank"] for r in rows] == list(range(1, 233))
-    assert len({r["idea_id"] for r in rows}) == 232
+    assert [r["rank"] for r in rows] == list(range(1, 2001))
+    assert len({r["idea_id"] for r in rows}) == 2000
+    # The page shows the same ranking, 100 rows a page.
+    reader = visitor(make_client)
+    for number in (1, 20):
+        table = _ranking_rows(reader.get(f"/rounds/{scene.round.id}/outcome?page={number}").get_data(as_text=True))
+        assert table == [(r["rank"], r["idea_id"], r["votes"]) for r in rows[(number - 1) * 100:number * 100]]
     first = client.get(f"/api/v1/rounds/{scene.round.id}/outcome?limit=100")
     assert first.headers["Link"] == f'<{first.get_json()["tally"]["next"]}>; rel="next"'
     # Every page repeats the totals: they are the round's, not the page's.
@@ -184,7 +189,7 @@ def test_the_tally_pages_by_cursor_in_rank_order_to_the_end(app_ctx, client):
 
 def test_the_tally_runs_the_same_statements_whatever_the_page_size(app_ctx, client, count_queries):
     scene = closed_round(publish=True)
-    _bulk_tally(scene.round, 150)
+    _bulk_tally(scene.round, 1998)
     counts = []
     for limit in (5, 100):
         with count_queries() as statements:

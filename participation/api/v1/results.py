@@ -25,8 +25,13 @@ from participation.responses import permissions as response_permissions
 from participation.responses import services as response_services
 
 
-def _label(labels: dict, code: str | None) -> str | None:
-    return str(labels.get(code, code)) if code else None
+def _label(labels: dict, code: str | None, *, unknown_as_code: bool = True) -> str | None:
+    """The label of `code` in the language asked for (as the page words it)."""
+    if not code:
+        return None
+    if code in labels:
+        return str(labels[code])
+    return code if unknown_as_code else None
 
 
 # --- the outcome -------------------------------------------------------------------------------
@@ -267,7 +272,7 @@ def _log_row(entry: deliberation_reading.LogEntry) -> dict:
         "action": action.action,
         "action_label": _label(deliberation_labels.ACTION_LABELS, action.action),
         "reason": action.reason or None,
-        "reason_label": _label(deliberation_labels.MODERATION_REASON_LABELS, action.reason),
+        "reason_label": _label(deliberation_labels.MODERATION_REASON_LABELS, action.reason, unknown_as_code=False),
         "item": item,
         "comment_id": action.comment_id,
         "comment_url": url_for("deliberation.comment", comment_id=action.comment_id, _external=True) if action.comment_id else None,
