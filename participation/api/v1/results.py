@@ -2,11 +2,12 @@
 answering, and the public moderation log, each as its page shows a signed-out visitor."""
 from __future__ import annotations
 
-from flask import url_for
+from flask import request, url_for
 from flask_login import current_user
 from marshmallow import Schema, fields
 
 from participation.api import http, paging
+from participation.api.guard import requested_language
 from participation.api.spec import PageQuery, operation, page_of, query_args
 from participation.api.v1 import bp
 from participation.api.v1.rounds import visible_round
@@ -127,16 +128,14 @@ def _breakdown(rows: list, names: dict, locale: str) -> list[dict]:
            description=_l("The published outcome: the totals, the breakdowns and the ranked tally (paged by cursor), "
                           "with each selected idea's answer and every answer still owed. Not found until published."))
 def round_outcome(round_id: int):
-    from participation.api.guard import requested_language
-
     args = query_args(OutcomeQuery)
     moment = now()
     round_ = visible_round(round_id)
     if not outcome_permissions.can_view_outcome(current_user, round_, moment):
         raise http.not_found()
     # Before publication a visitor's page has the count without the selection; the API has the
-    # outcome only once it is public, with the selection (can_see_answers says so from then on).
-    if round_.published_at is None or not response_permissions.can_see_answers(current_user, round_):
+    # outcome only once it is public, with the selection (the page's own check shows it from then on).
+    if round_.published_at is None or not outcome_permissions.can_see_selection(current_user, round_):
         raise http.not_found()
     outcome = outcome_reading.outcome_of(round_)
     if outcome is None:
@@ -257,8 +256,7 @@ class ModerationLogQuery(PageQuery):
 
 
 def _external(path: str | None) -> str | None:
-    from flask import request
-
+    """The page's own (relative) address, made absolute as the API's other links are."""
     return request.host_url.rstrip("/") + path if path and path.startswith("/") else path
 
 
