@@ -54,16 +54,21 @@ def page_text(response) -> str:
 # --- the outcome ---------------------------------------------------------------------------------
 
 
-def test_an_unpublished_outcome_is_not_found_and_the_page_shows_no_selection(app_ctx, make_client, admin_client):
+def test_an_unpublished_outcome_shows_the_count_without_the_selection_as_the_page_does(app_ctx, make_client, admin_client):
     scene = closed_round(publish_delay_hours=72)
     page = visitor(make_client).get(f"/rounds/{scene.round.id}/outcome")
     assert page.status_code == 200
     assert "will be published on" in page_text(page) and "Not selected" not in page_text(page)
-    for client in (visitor(make_client), admin_client):  # an admin's page shows the selection; the API still does not
-        response = client.get(f"/api/v1/rounds/{scene.round.id}/outcome", headers={"Accept-Language": "en"})
-        assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+    for client in (visitor(make_client), admin_client):  # an admin's page shows the selection; the API never before publication
+        body = get_json(client, f"/api/v1/rounds/{scene.round.id}/outcome")
+        rows = body["tally"]["data"]
+        assert [(r["rank"], r["idea_id"], r["votes"]) for r in rows] == _ranking_rows(page.get_data(as_text=True))
+        assert rows and all(r["selected"] is None and r["tier_reached"] is None and r["answer"] is None and r["due"] is None
+                            for r in rows)
+        assert body["totals"]["selected"] is None and body["published_at"] is None
     assert "Not selected" in page_text(admin_client.get(f"/rounds/{scene.round.id}/outcome"))
-    assert get_json(visitor(make_client), f"/api/v1/rounds/{scene.round.id}")["outcome_url"] is None
+    outcome_url = get_json(visitor(make_client), f"/api/v1/rounds/{scene.round.id}")["outcome_url"]
+    assert outcome_url.endswith(f"/api/v1/rounds/{scene.round.id}/outcome")
 
 
 def test_no_outcome_for_a_round_still_voting_a_draft_or_nothing(client, app_ctx):

@@ -61,7 +61,8 @@ class TallyRowSchema(Schema):
     title = fields.String(required=True, allow_none=True)
     idea_url = fields.String(required=True, allow_none=True, metadata={"format": "uri"})
     category = Localized(required=True)
-    selected = fields.Boolean(required=True)
+    selected = fields.Boolean(required=True, allow_none=True,
+                              metadata={"description": _l("Null until the outcome is published, as on the page.")})
     tier_reached = fields.Integer(required=True, allow_none=True,
                                   metadata={"description": _l("The highest response tier the idea's votes reached, or null.")})
     answer = fields.Nested(AnswerSchema, required=True, allow_none=True,
@@ -74,7 +75,8 @@ class TotalsSchema(Schema):
     voters = fields.Integer(required=True, metadata={"description": _l("Residents who voted.")})
     votes = fields.Integer(required=True)
     ideas = fields.Integer(required=True)
-    selected = fields.Integer(required=True)
+    selected = fields.Integer(required=True, allow_none=True,
+                              metadata={"description": _l("Null until the outcome is published, as on the page.")})
 
 
 class BreakdownSchema(Schema):
@@ -89,7 +91,7 @@ class OutcomeSchema(Schema):
     round_id = fields.Integer(required=True)
     round_url = fields.String(required=True, metadata={"format": "uri"})
     closed_at = Time(required=True, metadata={"description": _l("When voting closed.")})
-    published_at = Time(required=True)
+    published_at = Time(required=True, allow_none=True)
     totals = fields.Nested(TotalsSchema, required=True)
     by_category = fields.List(fields.Nested(BreakdownSchema), required=True)
     by_district = fields.List(fields.Nested(BreakdownSchema), required=True)
@@ -101,9 +103,14 @@ class OutcomeQuery(PageQuery):
     pass
 
 
-def _tally_row(line: outcome_reading.Line, moment) -> dict:
+def _tally_row(line: outcome_reading.Line, moment, show_selection: bool) -> dict:
     shown = line.title_shown
     due = line.due_shown
+    if not show_selection:
+        return {"rank": line.entry.rank, "votes": line.entry.votes, "idea_id": line.idea.id if shown else None,
+                "title": line.idea.title if shown else None,
+                "idea_url": url_for("ideas.detail", idea_id=line.idea.id, _external=True) if shown else None,
+                "category": line.idea.category, "selected": None, "tier_reached": None, "answer": None, "due": None}
     return {
         "rank": line.entry.rank,
         "votes": line.entry.votes,
@@ -126,16 +133,13 @@ def _breakdown(rows: list, names: dict, locale: str) -> list[dict]:
 @bp.get("/rounds/<int:round_id>/outcome")
 @operation(summary=_l("A round's outcome"), tag="results", query=OutcomeQuery, response=OutcomeSchema,
            description=_l("The published outcome: the totals, the breakdowns and the ranked tally (paged by cursor), "
-                          "with each selected idea's answer and every answer still owed. Not found until published."))
+                          "with each selected idea's answer and every answer still owed. Before publication, as on the page, "
+                          "the count without the selection. Not found before voting closes."))
 def round_outcome(round_id: int):
     args = query_args(OutcomeQuery)
     moment = now()
     round_ = visible_round(round_id)
     if not outcome_permissions.can_view_outcome(current_user, round_, moment):
-        raise http.not_found()
-    # Before publication a visitor's page has the count without the selection; the API has the
-    # outcome only once it is public, with the selection (the page's own check shows it from then on).
-    if round_.published_at is None or not outcome_permissions.can_see_selection(current_user, round_):
         raise http.not_found()
     outcome = outcome_reading.outcome_of(round_)
     if outcome is None:
@@ -143,15 +147,18 @@ def round_outcome(round_id: int):
     page = paging.keyset_page(outcome_reading.ranking_statement(outcome), [OutcomeEntry.rank, OutcomeEntry.id],
                               paging.requested_limit(args), args.get("cursor"), scalars=False)
     lines = outcome_reading.lines_for(page.items)
+    # Before publication a visitor's page has the count without the selection, and so does this.
+    show_selection = outcome_permissions.can_see_selection(current_user, round_)
     categories, districts = outcome_reading.breakdown_names(outcome)
     locale = requested_language()
-    tally, links = paging.envelope(page, TallyRowSchema(many=True).dump([_tally_row(line, moment) for line in lines]))
+    tally, links = paging.envelope(page, TallyRowSchema(many=True).dump([_tally_row(line, moment, show_selection) for line in lines]))
     body = OutcomeSchema(exclude=("tally",)).dump({
         "round_id": round_.id,
         "round_url": url_for("api.round_", round_id=round_.id, _external=True),
         "closed_at": outcome.closed_at,
         "published_at": round_.published_at,
-        "totals": {"voters": outcome.participants, "votes": outcome.votes, "ideas": outcome.ideas, "selected": outcome.selected},
+        "totals": {"voters": outcome.participants, "votes": outcome.votes, "ideas": outcome.ideas,
+                   "selected": outcome.selected if show_selection else None},
         "by_category": _breakdown(outcome.by_category, categories, locale),
         "by_district": _breakdown(outcome.by_district, districts, locale),
     })

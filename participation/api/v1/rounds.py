@@ -34,7 +34,7 @@ class RoundSchema(Schema):
     updated_at = Time(required=True)
     url = fields.Method("_url", required=True, metadata={"type": "string", "format": "uri"})
     outcome_url = fields.Method("_outcome_url", required=True, allow_none=True,
-                                metadata={"type": "string", "format": "uri", "description": _l("The published outcome, or null until it is published.")})
+                                metadata={"type": "string", "format": "uri", "description": _l("The outcome once voting has closed (the selection once it is published), or null.")})
 
     def _phase(self, round_: Round) -> str:
         return round_.phase(self.context_now).value
@@ -43,7 +43,7 @@ class RoundSchema(Schema):
         return url_for("api.round_", round_id=round_.id, _external=True)
 
     def _outcome_url(self, round_: Round) -> str | None:
-        if round_.published_at is None:
+        if round_.closed_at is None:
             return None
         return url_for("api.round_outcome", round_id=round_.id, _external=True)
 
