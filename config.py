@@ -102,6 +102,9 @@ class Config:
     IDEA_POST_LIMIT = "30 per hour"
     # Downloads stream every row of a list (a million-row Excel file keeps a worker busy for a minute).
     EXPORT_LIMIT = "30 per 10 minutes"
+    # The open data API: per address without a key, per key with one (a client app serves many people).
+    API_RATE_LIMIT = "120 per minute; 2000 per hour"
+    API_KEY_RATE_LIMIT = "1200 per minute; 20000 per hour"
     COMMENT_LIMIT_PER_ACCOUNT = "6 per minute; 60 per hour"
     COMMENT_LIMIT_PER_IP = "30 per minute; 300 per hour"
     FLAG_LIMIT_PER_ACCOUNT = "20 per hour"

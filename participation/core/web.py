@@ -22,12 +22,22 @@ from participation.core.sanitize import plain_excerpt, render_markdown
 from participation.core.text import strip_bidi_controls
 from participation.core.time import format_local_date, format_local_datetime, now
 
+# Addresses read by programs: they answer in the language of Accept-Language, never a session's or
+# account's, and do not vary by cookie.
+MACHINE_PATHS = ("/api/v1/", "/open311/")
+
+
+def is_machine_path() -> bool:
+    return request.path.startswith(MACHINE_PATHS)
+
 
 def select_locale() -> str:
     """Korean unless the person chose English (in this session or in their account)."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if is_machine_path():
+        return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
@@ -104,7 +114,8 @@ def _security_headers(response):
     if current_user and getattr(current_user, "is_authenticated", False):
         # Pages for a signed-in person are personal; shared caches must not keep them.
         headers.setdefault("Cache-Control", "private, no-store")
-    headers["Vary"] = "Cookie"
+    if not is_machine_path():
+        headers["Vary"] = "Cookie"
     return response
 
 
