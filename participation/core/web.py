@@ -133,7 +133,7 @@ CSRF_MESSAGE = _l("This form has expired or is missing its security token. Go ba
 
 
 def wants_json() -> bool:
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") and request.blueprint != "api_docs":  # /api/docs is a page for people
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
