@@ -158,7 +158,10 @@ def _handle_http_error(exc: HTTPException):
         return exc
     # A reason given by the view (core.permissions.require) rather than werkzeug's default text.
     reason = exc.description if exc.description != type(exc).description else None
-    return error_response(exc.code, reason, error_code=exc.name.lower().replace(" ", "_"))
+    body, status = error_response(exc.code, reason, error_code=exc.name.lower().replace(" ", "_"))
+    if exc.code == 405 and getattr(exc, "valid_methods", None):
+        return body, status, {"Allow": ", ".join(exc.valid_methods)}  # RFC 9110: a 405 says what is allowed
+    return body, status
 
 
 def _rate_limit_message(exc):
