@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from limits import parse_many
 
 from participation.api import spec as api_spec
@@ -31,11 +31,11 @@ METHODS = ("get", "head", "post", "put", "patch", "delete")
 REF_PREFIX = "#/components/schemas/"
 MAX_DEPTH = 6  # a schema nested deeper than this (or one that contains itself) is named, not unfolded
 
-PER = {
-    "second": _l("%(count)d requests per second"),
-    "minute": _l("%(count)d requests per minute"),
-    "hour": _l("%(count)d requests per hour"),
-    "day": _l("%(count)d requests per day"),
+PER = {  # (singular, plural), counted with ngettext
+    "second": ("%(count)d request per second", "%(count)d requests per second"),
+    "minute": ("%(count)d request per minute", "%(count)d requests per minute"),
+    "hour": ("%(count)d request per hour", "%(count)d requests per hour"),
+    "day": ("%(count)d request per day", "%(count)d requests per day"),
 }
 
 
@@ -143,7 +143,7 @@ class Document:
             description = sub.get("description") or resolved.get("description") or ""
             found.append(FieldRow(prop, depth, kind, prop in required, nullable, description, enum))
             inner, _inner_name = self.resolve(resolved.get("items")) if "items" in resolved else (resolved, None)
-            if inner.get("properties"):
+            if inner.get("properties") or isinstance(inner.get("additionalProperties"), dict):
                 found += self.rows(sub, depth + 1, trail)
         extra = target.get("additionalProperties")
         if isinstance(extra, dict) and extra:
@@ -210,11 +210,11 @@ def rate_limits(setting: str) -> list[str]:
     read = []
     for item in parse_many(setting):
         unit = item.GRANULARITY.name
-        text = PER.get(unit)
-        if text is None or item.multiples != 1:
+        forms = PER.get(unit)
+        if forms is None or item.multiples != 1:
             read.append(str(item))
             continue
-        read.append(str(text) % {"count": item.amount})
+        read.append(ngettext(*forms, item.amount, count=item.amount))
     return read
 
 

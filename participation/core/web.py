@@ -132,8 +132,13 @@ ERROR_TEXTS = {
 CSRF_MESSAGE = _l("This form has expired or is missing its security token. Go back, reload the page and try again.")
 
 
+def _is_api_docs() -> bool:
+    """/api/docs is a page for people, though under /api/."""
+    return request.path == "/api/docs" or request.path.startswith("/api/docs/")
+
+
 def wants_json() -> bool:
-    if request.path.startswith("/api/") and request.blueprint != "api_docs":  # /api/docs is a page for people
+    if request.path.startswith("/api/") and not _is_api_docs():
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
