@@ -246,6 +246,9 @@ def index():
             language=language,
             other_languages=[code for code in current_app.config["LANGUAGES"] if code != language],
             page_lang=chosen,
+            # The header's language switch (and sign-in) come back to the page without ?lang, so the
+            # language chosen there is the one shown, not the one the link had.
+            current_path=lambda: url_for("api_docs.index"),
         )
 
 

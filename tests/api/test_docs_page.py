@@ -35,6 +35,8 @@ def test_a_lang_link_shows_that_language_whatever_the_session_and_changes_nothin
     assert '<html lang="ko">' in client.get("/api/docs").get_data(as_text=True)
     korean = client.get("/api/docs?lang=ko").get_data(as_text=True)
     assert "방문자가 보는 모든 공모 회차" in korean
+    # The header's switch brings the page back without ?lang, so the language chosen there shows.
+    assert 'name="next" value="/api/docs"' in english
     # An unknown language is simply ignored.
     assert '<html lang="ko">' in client.get("/api/docs?lang=fr").get_data(as_text=True)
 

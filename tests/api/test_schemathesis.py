@@ -15,6 +15,7 @@ derandomized (the same requests every run), no example database.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 
 import pytest
 import schemathesis
@@ -29,6 +30,7 @@ from tests.factories import make_round
 
 MAX_EXAMPLES = 20
 REAL_EXAMPLES = 5  # real values offered per path parameter
+CALLS: Counter = Counter()  # generated requests per path, and twins aimed at real items ("real " + path)
 
 
 @pytest.fixture(autouse=True)
@@ -122,6 +124,7 @@ def test_every_answer_conforms_to_the_document(case, api_schema, real_values):
     opaque = bool(case.query) and bool(case.query.get("cursor"))
     response = case.call_and_validate(app=api_schema.app, excluded_checks=[checks.positive_data_acceptance] if opaque else None)
     assert response.status_code < 500
+    CALLS[case.operation.path] += 1
     reals = real_values.get(case.operation.path)
     if reals and case.path_parameters and _is_positive(case):
         real = reals[len(str(case.path_parameters)) % len(reals)]  # deterministic, varied across cases
@@ -129,6 +132,15 @@ def test_every_answer_conforms_to_the_document(case, api_schema, real_values):
                                    query=case.query, headers=case.headers)
         twin_response = twin.call_and_validate(app=api_schema.app)
         assert twin_response.status_code in (200, 400), twin_response.text[:500]
+        CALLS["real " + case.operation.path] += twin_response.status_code == 200
+
+
+def test_generated_requests_reached_real_items(document, real_values):
+    """Runs after the generated requests (file order): each path with parameters got real items."""
+    if not CALLS:
+        pytest.skip("the generated requests were not run (deselected)")
+    assert set(CALLS) >= set(document["paths"])
+    assert all(CALLS["real " + path] > 0 for path in real_values), CALLS
 
 
 def test_every_real_item_conforms(api_schema, real_values):
