@@ -106,12 +106,41 @@ class Document:
             schema = self.schemas[name]
         return schema, name
 
+    @staticmethod
+    def unwrap(schema: dict | None) -> tuple[dict, bool, list]:
+        """`anyOf`/`oneOf`/`allOf` as people read them: a nullable thing (`anyOf: [X, null]`, as
+        marshmallow's allow_none makes), or the alternatives; and whether null is one of them."""
+        schema = schema or {}
+        for keyword in ("anyOf", "oneOf", "allOf"):
+            options = schema.get(keyword)
+            if not isinstance(options, list):
+                continue
+            rest = [option for option in options if option != {"type": "null"}]
+            nullable = len(rest) < len(options)
+            if len(rest) == 1:
+                merged = {**{k: v for k, v in schema.items() if k != keyword}, **rest[0]}
+                if "description" in schema:
+                    merged["description"] = schema["description"]
+                return merged, nullable, []
+            return schema, nullable, rest
+        return schema, False, []
+
+    def target(self, schema: dict | None) -> tuple[dict, str | None]:
+        """What a schema describes once unwrapped (`anyOf: [X, null]` is X) and resolved."""
+        schema, _null, _alternatives = self.unwrap(schema)
+        return self.resolve({"$ref": schema["$ref"]} if "$ref" in schema else schema)
+
     def type_of(self, schema: dict | None) -> tuple[str, bool]:
-        """A short type for people (`string (date-time)`, `array of Round`) and whether null is allowed."""
+        """A short type for people (`string (date-time)`, `array[Round]`) and whether null is allowed."""
+        schema, null_option, alternatives = self.unwrap(schema)
+        if alternatives:
+            return " | ".join(self.type_of(option)[0] for option in alternatives), null_option
+        if "$ref" in schema and len(schema) > 1:
+            schema = {"$ref": schema["$ref"]}  # siblings of a $ref (a description) say nothing of its type
         target, name = self.resolve(schema)
         kinds = target.get("type", "object" if "properties" in target else "")
         kinds = list(kinds) if isinstance(kinds, list) else [kinds]
-        nullable = "null" in kinds or bool(target.get("nullable"))
+        nullable = null_option or "null" in kinds or bool(target.get("nullable"))
         kinds = [k for k in kinds if k and k != "null"]
         if name and (not kinds or kinds == ["object"]):
             return name, nullable
@@ -128,7 +157,7 @@ class Document:
 
     def rows(self, schema: dict | None, depth: int = 0, trail: tuple = ()) -> list[FieldRow]:
         """The fields of an object schema, each nested object's (or array of objects') fields below it."""
-        target, name = self.resolve(schema)
+        target, name = self.target(schema)
         if target.get("type") == "array" or (isinstance(target.get("type"), list) and "array" in target["type"]):
             return self.rows(target.get("items"), depth, trail)
         if name in trail or depth > MAX_DEPTH:
@@ -138,11 +167,12 @@ class Document:
         found = []
         for prop, sub in (target.get("properties") or {}).items():
             kind, nullable = self.type_of(sub)
-            resolved, _name = self.resolve(sub)
+            sub, _null, _alternatives = self.unwrap(sub)
+            resolved, _name = self.resolve({"$ref": sub["$ref"]} if "$ref" in sub else sub)
             enum = [v for v in resolved.get("enum", []) if v is not None]
             description = sub.get("description") or resolved.get("description") or ""
             found.append(FieldRow(prop, depth, kind, prop in required, nullable, description, enum))
-            inner, _inner_name = self.resolve(resolved.get("items")) if "items" in resolved else (resolved, None)
+            inner = self.target(resolved["items"])[0] if "items" in resolved else resolved
             if inner.get("properties") or isinstance(inner.get("additionalProperties"), dict):
                 found += self.rows(sub, depth + 1, trail)
         extra = target.get("additionalProperties")
@@ -169,7 +199,7 @@ class Document:
         parameters = []
         for param in [*shared, *op.get("parameters", [])]:
             param = self.resolve_parameter(param)
-            schema, _name = self.resolve(param.get("schema"))
+            schema, _name = self.target(param.get("schema"))
             kind, _nullable = self.type_of(param.get("schema"))
             parameters.append(Parameter(param["name"], param["in"], kind, bool(param.get("required")),
                                         param.get("description") or schema.get("description") or "",

@@ -153,6 +153,8 @@ RICH = {
             "children": {"type": "array", "items": {"$ref": "#/components/schemas/Part"}},
             "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
             "seen_at": {"type": ["string", "null"], "format": "date-time", "description": "When."},
+            "spare": {"anyOf": [{"$ref": "#/components/schemas/Place"}, {"type": "null"}], "description": "Or none."},
+            "either": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
         }},
         "Owner": {"type": "object", "properties": {"name": {"type": "string"}, "place": {"$ref": "#/components/schemas/Place"}}},
         "Place": {"type": "object", "properties": {"lat": {"type": "number"}}},
@@ -178,7 +180,11 @@ def test_the_reader_unfolds_nested_schemas_and_stops_at_a_cycle(app_ctx):
         ("counts", 0, "object", False, False),
         ("*", 1, "integer", False, False),
         ("seen_at", 0, "string (date-time)", False, True),
+        ("spare", 0, "Place", False, True),  # marshmallow's Nested(allow_none=True)
+        ("lat", 1, "number", False, False),
+        ("either", 0, "integer | string", False, False),
     ]
+    assert next(row for row in op.fields if row.name == "spare").description == "Or none."
     assert op.response_name == "Part"
     assert op.errors == [("404", "Not found")] and op.other == [("304", "Not modified")]
     assert op.curl == "curl -i -H 'Accept-Language: ko' 'https://city.example/api/v1/things/1/parts/1'"
