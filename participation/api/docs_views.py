@@ -15,14 +15,16 @@ so a resource added to /api/v1 appears here as soon as it is in the document.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale, get_locale, ngettext
 from limits import parse_many
 
 from participation.api import spec as api_spec
 from participation.api.forms import SCOPE_LABELS
+from participation.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 from participation.core.i18n import lazy_gettext as _l
 
 bp = Blueprint("api_docs", __name__)
@@ -88,8 +90,9 @@ class Tag:
 class Document:
     """Reads an OpenAPI document for the template: $refs resolved, schemas unfolded into rows."""
 
-    def __init__(self, document: dict):
+    def __init__(self, document: dict, language: str = "ko"):
         self.document = document
+        self.language = language
         self.schemas = document.get("components", {}).get("schemas", {})
 
     def resolve(self, schema: dict | None) -> tuple[dict, str | None]:
@@ -191,7 +194,7 @@ class Document:
                     continue
                 op = item[method]
                 name = (op.get("tags") or ["api"])[0]
-                tag = tags.setdefault(name, Tag(name, f"tag-{name}", described.get(name, ""), []))
+                tag = tags.setdefault(name, Tag(name, "tag-" + re.sub(r"[^\w-]", "-", name), described.get(name, ""), []))
                 tag.operations.append(self.operation(server, path, method, op, item.get("parameters", [])))
         return list(tags.values())
 
@@ -215,7 +218,7 @@ class Document:
             (errors if status[:1] in "45" else other).append((status, answer.get("description", "")))
         anchor = op.get("operationId") or f"{method}-{path}".replace("/", "-").strip("-")
         return Operation(anchor, method.upper(), path, op.get("summary", ""), op.get("description", ""), parameters,
-                         kind, self.rows(body) if body else [], errors, other, self.curl(server, path, method, parameters))
+                         kind, self.rows(body) if body else [], errors, other, self.curl(server, path, method, parameters, self.language))
 
     def resolve_parameter(self, param: dict) -> dict:
         ref = param.get("$ref")
@@ -224,7 +227,7 @@ class Document:
         return param
 
     @staticmethod
-    def curl(server: str, path: str, method: str, parameters: list[Parameter]) -> str:
+    def curl(server: str, path: str, method: str, parameters: list[Parameter], language: str = "ko") -> str:
         url = path
         for param in parameters:
             if param.where == "path":
@@ -232,7 +235,7 @@ class Document:
         if any(param.where == "query" and param.name == "limit" for param in parameters):
             url += "?limit=5"
         verb = "" if method == "get" else f"-X {method.upper()} "
-        return f"curl -i {verb}-H 'Accept-Language: ko' '{server}{url}'"
+        return f"curl -i {verb}-H 'Accept-Language: {language}' '{server}{url}'"
 
 
 def rate_limits(setting: str) -> list[str]:
@@ -255,13 +258,11 @@ def page_language() -> str | None:
 
 @bp.get("/api/docs")
 def index():
-    from flask_babel import get_locale
-
     chosen = page_language()
     with force_locale(chosen or str(get_locale())):
         language = str(get_locale())
         document = api_spec.build(language)
-        reader = Document(document)
+        reader = Document(document, language)
         return render_template(
             "api/docs.html",
             document=document,
@@ -270,7 +271,7 @@ def index():
             anonymous_limits=rate_limits(current_app.config["API_RATE_LIMIT"]),
             key_limits=rate_limits(current_app.config["API_KEY_RATE_LIMIT"]),
             scope_labels=SCOPE_LABELS,
-            default_limit=_paging_numbers()[0], max_limit=_paging_numbers()[1],
+            default_limit=DEFAULT_LIMIT, max_limit=MAX_LIMIT,
             openapi_url=url_for("api.openapi"),
             open311_url="/open311/v2/discovery.json",
             language=language,
@@ -281,8 +282,3 @@ def index():
             current_path=lambda: url_for("api_docs.index"),
         )
 
-
-def _paging_numbers() -> tuple[int, int]:
-    from participation.api.paging import DEFAULT_LIMIT, MAX_LIMIT
-
-    return DEFAULT_LIMIT, MAX_LIMIT

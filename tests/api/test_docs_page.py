@@ -31,6 +31,8 @@ def test_a_lang_link_shows_that_language_whatever_the_session_and_changes_nothin
     assert '<html lang="en">' in english and "Rate limits" in english
     # The document's own texts come in the same language as the page.
     assert "Every round a visitor sees" in english
+    curls = re.findall(r"curl -i [^<]*", english)
+    assert curls and all("Accept-Language: en" in line for line in curls)
     # A GET changes no choice: the next page without ?lang is still in Korean.
     assert '<html lang="ko">' in client.get("/api/docs").get_data(as_text=True)
     korean = client.get("/api/docs?lang=ko").get_data(as_text=True)
