@@ -136,11 +136,12 @@ def test_every_answer_conforms_to_the_document(case, api_schema, real_values):
 
 
 def test_generated_requests_reached_real_items(document, real_values):
-    """Runs after the generated requests (file order): each path with parameters got real items."""
-    if not CALLS:
-        pytest.skip("the generated requests were not run (deselected)")
-    assert set(CALLS) >= set(document["paths"])
-    assert all(CALLS["real " + path] > 0 for path in real_values), CALLS
+    """Runs after the generated requests (file order): each path with parameters whose generated
+    requests ran in this process also reached real items through their twins."""
+    ran = [path for path in document["paths"] if CALLS[path]]
+    if not ran:
+        pytest.skip("the generated requests were not run here (deselected, or on another worker)")
+    assert all(CALLS["real " + path] > 0 for path in ran if path in real_values), CALLS
 
 
 def test_every_real_item_conforms(api_schema, real_values):
