@@ -8,6 +8,8 @@ ADMIN = frozenset({"admin"})
 ROUTES = [
     Route("GET", "/", EVERY_ROLE),
     Route("GET", "/privacy", EVERY_ROLE),
+    Route("GET", "/api/docs", EVERY_ROLE),
+    Route("GET", "/api/docs?lang=en", EVERY_ROLE),
     Route("GET", "/healthz", EVERY_ROLE),
     Route("GET", "/favicon.ico", EVERY_ROLE),
     Route("GET", "/login", EVERY_ROLE),

@@ -132,8 +132,13 @@ ERROR_TEXTS = {
 CSRF_MESSAGE = _l("This form has expired or is missing its security token. Go back, reload the page and try again.")
 
 
+def _is_api_docs() -> bool:
+    """/api/docs is a page for people, though under /api/."""
+    return request.path == "/api/docs" or request.path.startswith("/api/docs/")
+
+
 def wants_json() -> bool:
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") and not _is_api_docs():
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
@@ -174,7 +179,10 @@ def _handle_http_error(exc: HTTPException):
         return exc
     # A reason given by the view (core.permissions.require) rather than werkzeug's default text.
     reason = exc.description if exc.description != type(exc).description else None
-    return error_response(exc.code, reason, error_code=exc.name.lower().replace(" ", "_"))
+    body, status = error_response(exc.code, reason, error_code=exc.name.lower().replace(" ", "_"))
+    if exc.code == 405 and getattr(exc, "valid_methods", None):
+        return body, status, {"Allow": ", ".join(exc.valid_methods)}  # RFC 9110: a 405 says what is allowed
+    return body, status
 
 
 def _rate_limit_message(exc):

@@ -121,6 +121,8 @@ PAGES = [
     Page("api_keys.index", (ADMIN,)),
     Page("api_keys.new", (ADMIN,), errors=True),
     Page("api_keys.revoke", (ADMIN,), errors=True),
+    Page("api_docs.index", PUBLIC),
+    Page("api_docs.index", PUBLIC, lang="en"),  # the link to the other language, whatever the site's
     # civil requests
     Page("civil_requests.index", PUBLIC),
     Page("civil_requests.index", PUBLIC, view="map"),
