@@ -24,6 +24,7 @@ from schemathesis import GenerationMode, checks
 
 from participation.extensions import db, limiter
 from tests.api.crawl import PARAM, real_path_values
+from tests.api.scenes import build_panels_scene
 from tests.browser.scene import build_scene
 from tests.conftest import empty_database
 from tests.factories import make_round
@@ -50,6 +51,7 @@ def scene(app):
     app.config.update(API_RATE_LIMIT="1000000 per minute", API_KEY_RATE_LIMIT="1000000 per minute")
     with app.app_context():
         built = build_scene()
+        build_panels_scene(" 2")  # a published scorecard, and campaigns in every state
         for phase in ("draft", "upcoming", "submission", "review", "voting", "closed"):
             make_round(phase, title=f"{phase} 회차")
         db.session.commit()

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from flask import g, url_for
 from flask_login import current_user
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from participation.api import http, paging
-from participation.api.spec import PageQuery, operation, page_of, query_args
+from participation.api.spec import IdParam, PageQuery, operation, page_of, query_args
 from participation.api.v1 import bp
 from participation.api.v1.schemas import DepartmentRef, Localized, Time
 from participation.core.i18n import lazy_gettext as _l
@@ -288,23 +288,14 @@ class ScorecardSchema(Schema):
 # --- queries ---------------------------------------------------------------------------------------------------------
 
 
-class IdParam(fields.Integer):
-    """An id in the query: ASCII digits only, and small enough for the database."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) > 18:
-            raise ValidationError(str(_l("Not a valid id.")))
-        return int(value)
-
-
 class PanelsQuery(PageQuery):
     pass
 
 
 class CampaignsQuery(PageQuery):
     phase = fields.String(validate=validate.OneOf(PUBLIC_PHASES), metadata={"description": _l("Only campaigns in this phase now.")})
-    panel_id = IdParam(metadata={"description": _l("Only this panel's campaigns."), "type": "integer"})
-    service_id = IdParam(metadata={"description": _l("Only campaigns of this service."), "type": "integer"})
+    panel_id = IdParam(metadata={"description": _l("Only this panel's campaigns.")})
+    service_id = IdParam(metadata={"description": _l("Only campaigns of this service.")})
 
 
 # --- last changes ----------------------------------------------------------------------------------------------------
