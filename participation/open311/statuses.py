@@ -59,3 +59,10 @@ def extended(kind: str, status_then: str, result: str | None) -> str:
     if kind in STEP_STATUS:
         return STEP_STATUS[kind]
     return REQUEST_STATUS.get(status_then, EXT_OPEN)
+
+
+def current(status: str, result: str | None) -> str:
+    """The extended status a request stands at now (FIXED once answered as resolved, ...)."""
+    if status == RequestStatus.COMPLETED.value:
+        return RESULT_STATUS.get(result or "", EXT_CLOSED)
+    return REQUEST_STATUS.get(status, EXT_OPEN)

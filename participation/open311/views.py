@@ -233,8 +233,31 @@ def _photo_url(req: CivilRequest) -> str | None:
     return None
 
 
+def _wants_extensions() -> bool:
+    """Chicago's `extensions=true`: each request gains `extended_attributes`."""
+    return (request.args.get("extensions") or "").lower() == "true"
+
+
+def _extended_attributes(req: CivilRequest, locale: str) -> dict:
+    return {
+        # mySociety's extended status of the request now (FIXED, IN_PROGRESS, INTERNAL_REFERRAL ...),
+        # from the same table as servicerequestupdates.
+        "detailed_status": statuses.current(req.status, req.result),
+        "channel": req.channel,
+        "district": req.district.full_name_for(locale) if req.district else "",
+        "overdue": labels.is_overdue(req, now()),
+    }
+
+
 def _request_row(req: CivilRequest, locale: str) -> dict:
     """One request as GeoReport v2 lists it: nothing of who filed it."""
+    row = _basic_row(req, locale)
+    if _wants_extensions():
+        row["extended_attributes"] = _extended_attributes(req, locale)
+    return row
+
+
+def _basic_row(req: CivilRequest, locale: str) -> dict:
     return {
         "service_request_id": str(req.id),
         "status": statuses.simple(req.status),

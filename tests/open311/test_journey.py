@@ -164,3 +164,32 @@ def test_an_open311_filing_has_no_account_and_no_name_needed(app_ctx):
             channel=intake.Channel.OPEN311, on_behalf=intake.OnBehalf(name="", phone=None, email="a@example.org", consented=True, name_required=False),
         )
     assert filed.applicant_name is None and filed.contact_email == "a@example.org"
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_chicagos_extensions_give_the_detailed_status_on_a_request(client, app_ctx, fmt):
+    """`extensions=true` (Chicago) adds extended_attributes, so an app can follow one request to FIXED
+    through GET requests/{id} alone; without it the body is the spec's, unchanged."""
+    city = make_city()
+    req = _public(city)
+    official = make_user(roles={"official"}, department=city["roads"])
+
+    def detailed() -> str:
+        response = client.get(f"{BASE}/requests/{req.id}.{fmt}?extensions=true")
+        if fmt == "json":
+            (row,) = body(response)
+            assert set(row["extended_attributes"]) == {"detailed_status", "channel", "district", "overdue"}
+            return row["extended_attributes"]["detailed_status"]
+        return xml(response).findtext("request/extended_attributes/detailed_status")
+
+    assert detailed() == "OPEN"
+    with write_transaction():
+        handling.start(official, db.session.get(CivilRequest, req.id), now())
+    assert detailed() == "IN_PROGRESS"
+    with write_transaction():
+        handling.complete(official, db.session.get(CivilRequest, req.id), "resolved", "교체했습니다.", now())
+    assert detailed() == "FIXED"
+    plain = client.get(f"{BASE}/requests/{req.id}.json")
+    assert "extended_attributes" not in body(plain)[0]
+    listed = body(client.get(f"{BASE}/requests.json?extensions=true"))
+    assert [r["extended_attributes"]["detailed_status"] for r in listed if r["service_request_id"] == str(req.id)] == ["FIXED"]
