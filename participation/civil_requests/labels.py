@@ -77,12 +77,6 @@ DUE_SHOWN = frozenset({
 })
 
 
-def note_shown(kind: str, note: str | None, *, internal: bool, applicant: bool) -> bool:
-    """Whether a step's note is shown: to the handling side always; to the applicant unless it is
-    between departments; to everyone else unless it is between departments or the applicant's own."""
-    return bool(note) and (internal or (kind not in INTERNAL_NOTES and (applicant or kind not in APPLICANT_NOTES)))
-
-
 @dataclass(frozen=True)
 class ClockState:
     """Where a request's statutory clock stands, and how it reads: `state` is one of
@@ -106,6 +100,13 @@ def clock_state(request: CivilRequest, now: datetime) -> ClockState:
                                                       due=format_local_datetime(request.due_at))))
         return ClockState("answered_on_time", str(_l("Answered on time, %(when)s", when=format_local_datetime(request.completed_at))))
     return ClockState(None, None)
+
+
+def note_shown(kind: str, *, internal: bool = False, applicant: bool = False) -> bool:
+    """Whether a step's note is shown to this reader: the handling departments (`internal`) read
+    every note, the applicant their own follow-ups too, everyone else the notes of neither set.
+    The request page and every program's view of the timeline (Open311) ask this."""
+    return internal or (kind not in INTERNAL_NOTES and (applicant or kind not in APPLICANT_NOTES))
 
 
 def past_due(status: str, due_at: datetime | None, now: datetime) -> bool:

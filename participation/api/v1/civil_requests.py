@@ -11,18 +11,17 @@ from datetime import datetime
 
 from flask import url_for
 from flask_login import current_user
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from participation.accounts.models import District
-from participation.accounts.reference import districts_in_tree_order
 from participation.api import http, paging
-from participation.api.spec import PageQuery, operation, page_of, query_args
+from participation.api.spec import IdParam, PageQuery, operation, page_of, query_args
 from participation.api.v1 import bp
 from participation.api.v1.schemas import Computed, DepartmentRef, Time
 from participation.civil_requests import clock, labels, listing, permissions, timeline
-from participation.civil_requests.models import CivilRequest, CoHandling, EventKind, RequestCategory, RequestEvent
+from participation.civil_requests.models import CivilRequest, CoHandling, EventKind, RequestEvent
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.time import as_utc, now
 from participation.extensions import db
@@ -33,20 +32,11 @@ STATUSES = list(labels.STATUS_LABELS)
 RESULTS = list(labels.RESULT_LABELS)
 
 
-class IdParam(fields.Integer):
-    """An id in the query: ASCII digits only (int() would take other scripts' digits), within the column's range."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not value.isascii() or not value.isdigit() or not 1 <= int(value) <= ID_MAX:
-            raise ValidationError(str(_l("Must be the id of one of the list's choices.")))
-        return int(value)
-
-
 class RequestsQuery(PageQuery):
     category = IdParam(metadata={"description": _l("Only requests of this category (see /api/v1/request-categories; retired ones too)."),
-                                 "minimum": 1})
+})
     district = IdParam(metadata={"description": _l("Only requests in this 동, or in any 동 of this 구 (see /api/v1/districts)."),
-                                 "minimum": 1})
+})
     status = fields.String(validate=validate.OneOf(listing.STATUS_FILTERS, error=_l("Must be one of: {choices}.")),
                            metadata={"description": _l("open (not yet answered), closed (answered or closed), or one status.")})
     overdue = fields.Boolean(error_messages={"invalid": _l("Must be true or false.")}, metadata={"description": _l("true: only requests past their due time, still with the department.")})
@@ -163,7 +153,7 @@ class StepSchema(Schema):
     def _note(self, event: RequestEvent):
         if event.kind == EventKind.SURVEY_ANSWERED.value:
             return str(labels.SATISFACTION_LABELS.get(event.note, event.note)) if event.note else None
-        return event.note if labels.note_shown(event.kind, event.note, internal=False, applicant=False) else None
+        return event.note if event.note and labels.note_shown(event.kind, internal=False, applicant=False) else None
 
 
 class CivilRequestDetailSchema(CivilRequestSchema):
@@ -193,18 +183,14 @@ def last_change(request: CivilRequest, moment: datetime):
     return http.latest(request.updated_at, due)
 
 
-def _bad(name: str, message) -> http.ApiError:
-    return http.ApiError(400, "invalid_parameter", message, fields={name: [message]})
-
-
 def _filters(args: dict) -> listing.RequestFilters:
-    """The page's filters (public_forms.RequestFilterForm): a category of any (retired too), an active 구 or 동."""
-    category_id, district_id = args.get("category"), args.get("district")
-    if category_id is not None and db.session.get(RequestCategory, category_id) is None:
-        raise _bad("category", _l("There is no such category."))
-    if district_id is not None and district_id not in {d.id for d in districts_in_tree_order()}:
-        raise _bad("district", _l("There is no such gu or dong."))
-    return listing.RequestFilters(category_id=category_id, district_id=district_id, status=args.get("status"),
+    """The page's filters (public_forms.RequestFilterForm). An id that names no category or 동 matches nothing
+    (one beyond the columns' range stands as -1, which no row has, so it never reaches the database as such)."""
+
+    def within(value):
+        return None if value is None else (value if value <= ID_MAX else -1)
+
+    return listing.RequestFilters(category_id=within(args.get("category")), district_id=within(args.get("district")), status=args.get("status"),
                                   overdue=bool(args.get("overdue")), sort=args.get("sort") or "newest")
 
 
