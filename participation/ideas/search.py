@@ -138,7 +138,7 @@ def forget_counts() -> None:
 # What a card shows beside the idea itself, loaded with it.
 CARD_LOADS = (
     joinedload(Idea.category),
-    joinedload(Idea.district),
+    joinedload(Idea.district).joinedload(District.parent),
     joinedload(Idea.author),
     joinedload(Idea.round),
     selectinload(Idea.photos),
