@@ -469,3 +469,32 @@ def test_the_openapi_document_describes_the_idea_endpoints(client, app_ctx):
     assert {"IdeaDetail", "TimelineEntry", "Response", "Revision", "Implementation", "Photo"} <= set(schemas)
     korean = client.get("/api/v1/openapi.json", headers={"Accept-Language": "ko"}).get_json()
     assert korean["paths"]["/api/v1/ideas"]["get"]["summary"] != document["paths"]["/api/v1/ideas"]["get"]["summary"]
+
+
+def test_every_body_is_what_the_document_says(client, scene):
+    """Each endpoint's bodies, in every state the scene has, validate against the 200 schema the
+    OpenAPI document gives for them (no field undeclared, none of another type, nulls only where declared)."""
+    import jsonschema_rs
+
+    document = client.get("/api/v1/openapi.json").get_json()
+
+    def validator(path):
+        schema = document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        return jsonschema_rs.Draft202012Validator({**schema, "components": document["components"]}, validate_formats=True)
+
+    published = scene["published"]
+    official = official_of(published.answering)
+    answer(official, published.selected, "accepted", "고쳐 씁니다.", at=now() + timedelta(minutes=1), budget_estimate=10)
+    progress(official, published.selected, 30, at=now() + timedelta(minutes=2))
+    ideas = [*scene["listed"], scene["hidden"], scene["withdrawn"], scene["pending"].selected, published.selected, published.not_selected]
+    checks = [("/api/v1/ideas", "/api/v1/ideas?limit=3"), ("/api/v1/ideas", "/api/v1/ideas?status=results_pending")]
+    for idea in ideas:
+        checks += [("/api/v1/ideas/{idea_id}", f"/api/v1/ideas/{idea.id}"),
+                   ("/api/v1/ideas/{idea_id}/timeline", f"/api/v1/ideas/{idea.id}/timeline"),
+                   ("/api/v1/ideas/{idea_id}/responses", f"/api/v1/ideas/{idea.id}/responses")]
+    validators = {}
+    for path, url in checks:
+        body = client.get(url).get_json()
+        validators.setdefault(path, validator(path)).validate(body)
+    responses = client.get(f"/api/v1/ideas/{published.selected.id}/responses").get_json()["data"]
+    assert responses and responses[0]["implementation"] and responses[0]["revised_at"]

@@ -104,9 +104,9 @@ class IdeaSchema(Schema):
     vote_count = fields.Integer(required=True)
     comment_count = fields.Integer(required=True)
     author = fields.Function(lambda idea: _person(idea.author), required=True, allow_none=True,
-                             metadata={"type": ["string", "null"], "description": _l("The author's public display name; null for a deleted account.")})
+                             metadata={"type": "string", "description": _l("The author's public display name; null for a deleted account.")})
     thumbnail_url = fields.Method("_thumbnail", required=True, allow_none=True,
-                                  metadata={"type": ["string", "null"], "format": "uri", "description": _l("The first photo, small, or null.")})
+                                  metadata={"type": "string", "format": "uri", "description": _l("The first photo, small, or null.")})
     created_at = Time(required=True)
     updated_at = Time(required=True)
     url = fields.Function(lambda idea: url_for("api.idea", idea_id=idea.id, _external=True), required=True,
