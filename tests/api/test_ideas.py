@@ -287,12 +287,15 @@ def test_the_list_takes_the_same_number_of_queries_whatever_the_page_holds(clien
 def test_one_idea_shows_what_its_page_shows(client, scene):
     idea = scene["listed"][4]
     _set(idea, latitude=37.5665, longitude=126.978)
+    with write_transaction():
+        idea_services.post_update(idea.author, idea, "설계도를 *덧붙입니다*.", now())
     body = client.get(f"/api/v1/ideas/{idea.id}", headers={"Accept-Language": "en"}).get_json()
     html = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
     assert body["id"] == idea.id and body["title"] in html
     assert body["body"] == idea.body and idea.body in html  # the Markdown source of what the page renders
     assert [p["url"].removeprefix("http://localhost") for p in body["photos"]] == re.findall(r'<a href="(/media/photos/[0-9a-f]{32}\.jpg)"', html)
     assert body["location"] == {"latitude": 37.5665, "longitude": 126.978}
+    assert [u["body"] for u in body["updates"]] == ["설계도를 *덧붙입니다*."] and "<em>덧붙입니다</em>" in html
     assert body["withdrawal_reason"] is None and body["results_publish_at"] is None and body["edited_at"] is None
     assert client.get(body["photos"][0]["thumbnail_url"]).status_code == 200
 
@@ -302,7 +305,7 @@ def test_a_hidden_or_withdrawn_idea_keeps_its_page_without_its_content(client, s
         html = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
         body = client.get(f"/api/v1/ideas/{idea.id}").get_json()
         assert body["status"] == status and body["title"] in html
-        assert body["body"] is None and body["photos"] == [] and body["location"] is None
+        assert body["body"] is None and body["photos"] == [] and body["location"] is None and body["updates"] == []
         assert 'class="prose idea-body"' not in html
     withdrawn = client.get(f"/api/v1/ideas/{scene['withdrawn'].id}").get_json()
     assert withdrawn["withdrawal_reason"] == "다른 제안과 겹칩니다."
@@ -498,3 +501,24 @@ def test_every_body_is_what_the_document_says(client, scene):
         validators.setdefault(path, validator(path)).validate(body)
     responses = client.get(f"/api/v1/ideas/{published.selected.id}/responses").get_json()["data"]
     assert responses and responses[0]["implementation"] and responses[0]["revised_at"]
+
+
+def test_every_ideas_page_and_its_api_agree(client, scene):
+    """Whichever idea: the page and the API both answer or both 404, with the same status,
+    counts and title, and the body exactly when the page shows it."""
+    pending, published = scene["pending"], scene["published"]
+    ideas = [*scene["listed"], scene["hidden"], scene["withdrawn"], scene["draft_idea"],
+             pending.selected, pending.not_selected, published.selected, published.not_selected]
+    for idea in ideas:
+        page = client.get(f"/ideas/{idea.id}")
+        api = client.get(f"/api/v1/ideas/{idea.id}")
+        assert page.status_code == api.status_code, idea.id
+        if page.status_code == 404:
+            continue
+        html, body = page.get_data(as_text=True), api.get_json()
+        header = html.split('class="idea-head"')[1].split("</header>")[0]
+        assert re.search(r'class="status status-([a-z_]+)"', header).group(1) == body["status"]
+        assert f'data-vote-count="{idea.id}">{body["vote_count"]}' in html
+        assert f"댓글 {body['comment_count']}개" in html
+        assert (body["body"] is not None) == ('class="prose idea-body"' in html)
+    assert client.get(f"/api/v1/ideas/{scene['draft_idea'].id}").status_code == 404

@@ -82,6 +82,12 @@ class PhotoSchema(Schema):
                                     metadata={"type": "string", "format": "uri"})
 
 
+class AuthorUpdateSchema(Schema):
+    body = fields.String(required=True, metadata={"description": _l("Markdown, as written.")})
+    language = fields.String(required=True)
+    created_at = Time(required=True)
+
+
 class LocationSchema(Schema):
     latitude = fields.Float(required=True)
     longitude = fields.Float(required=True)
@@ -138,6 +144,8 @@ class IdeaDetailSchema(IdeaSchema):
         "description": _l("Markdown, as written; null when the page does not show it (a hidden or withdrawn idea).")})
     photos = fields.List(fields.Nested(PhotoSchema), required=True, metadata={"description": _l("Empty when the page shows none.")})
     location = fields.Nested(LocationSchema, required=True, allow_none=True)
+    updates = fields.List(fields.Nested(AuthorUpdateSchema), required=True, metadata={
+        "description": _l("The author's dated notes, oldest first; empty when the page shows none.")})
     edited_at = Time(required=True, allow_none=True, metadata={"description": _l("When the author last edited it, or null.")})
     withdrawal_reason = fields.String(required=True, allow_none=True, metadata={
         "description": _l("The author's reason, for a withdrawn idea that gave one.")})
@@ -152,8 +160,8 @@ class IdeaDetailSchema(IdeaSchema):
         shows = self.content.get(obj.id, False)
         if attr == "body":
             return obj.body if shows else None
-        if attr == "photos":
-            return obj.photos if shows else []
+        if attr in ("photos", "updates"):
+            return getattr(obj, attr) if shows else []
         if attr == "location":
             return obj if shows and obj.has_location else None
         if attr == "withdrawal_reason":
@@ -226,7 +234,7 @@ def idea(idea_id: int):
     results = reading.idea_results(current_user, found, moment)
     schema = IdeaDetailSchema(statuses={found.id: reading.public_status(current_user, found, results)},
                               content={found.id: permissions.can_view_idea_content(current_user, found, moment)}, results=results)
-    last = http.latest(idea_last_change(found, moment), *(p.created_at for p in found.photos))
+    last = http.latest(idea_last_change(found, moment), *(p.created_at for p in found.photos), *(u.created_at for u in found.updates))
     return http.respond(schema.dump(found), last_modified=last)
 
 
