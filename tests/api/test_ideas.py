@@ -522,3 +522,12 @@ def test_every_ideas_page_and_its_api_agree(client, scene):
         assert f"댓글 {body['comment_count']}개" in html
         assert (body["body"] is not None) == ('class="prose idea-body"' in html)
     assert client.get(f"/api/v1/ideas/{scene['draft_idea'].id}").status_code == 404
+
+
+@pytest.mark.parametrize("q", ['"', "*", "NEAR(", "'", "%00", "공원 OR 벤치", "(", "^", "\\", "%ED%A0%80"])
+def test_odd_search_words_are_an_answer_never_a_500(client, app_ctx, q):
+    make_idea(make_round("voting"), title="공원 벤치")
+    response = client.get(f"/api/v1/ideas?q={q}")
+    assert response.status_code in (200, 400)
+    assert "data" in response.get_json() or response.get_json()["error"]["code"] == "invalid_parameter"
+    assert client.get(f"/ideas?q={q}").status_code in (200, 400)  # and the page takes them alike

@@ -7,6 +7,8 @@ visitor may see, responses.reading for the official response), as the anonymous 
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import url_for
 from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validate
@@ -303,8 +305,6 @@ def timeline_entry(change: StatusChange, results_visible: bool) -> dict:
     elif change.event in ("progress", "implemented") and details.get("progress") is not None:
         entry["progress"] = details["progress"]
     if change.event == "tier_reached" and details:
-        from datetime import datetime
-
         entry["tier"] = {"votes": details["threshold"],
                          "responder": {"code": details["responder"], "label": _label(RESPONDER_LABELS, details["responder"])},
                          "due_at": datetime.fromisoformat(details["due_at"])}
