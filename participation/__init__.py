@@ -75,6 +75,7 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
 def _register_blueprints(app: Flask) -> None:
     from participation.accounts.views import bp as accounts_bp
     from participation.admin.views import bp as admin_bp
+    from participation.api.docs_views import bp as api_docs_bp
     from participation.api.key_views import bp as api_keys_bp
     from participation.api.v1 import bp as api_v1_bp
     from participation.civil_requests.views import bp as civil_requests_bp
@@ -82,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from participation.deliberation.views import bp as deliberation_bp
     from participation.ideas.views import bp as ideas_bp
     from participation.notifications.views import bp as notifications_bp
+    from participation.open311.views import bp as open311_bp
     from participation.outcomes.views import bp as outcomes_bp
     from participation.panels.views import bp as panels_bp
     from participation.responses.views import bp as responses_bp
@@ -102,3 +104,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_keys_bp, url_prefix="/admin/api-keys")
     app.register_blueprint(api_v1_bp)
+    app.register_blueprint(open311_bp)
+    app.register_blueprint(api_docs_bp)

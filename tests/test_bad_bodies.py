@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from participation.api.keys import issue_key
+from participation.civil_requests.attributes import save_attribute
 from participation.civil_requests.models import RequestCategory
 from participation.core.db import write_transaction
 from participation.core.time import now
@@ -71,7 +72,11 @@ def _objects():
     civil_request = make_civil_request(request_category, author, is_public=True)
     with write_transaction():
         api_key, _secret = issue_key(None, "새봄 민원 앱", ["read"], now())
+    with write_transaction():
+        attribute = save_attribute(None, request_category, None, code="pole", datatype="string", required=False, order=1,
+                                   description_ko="전봇대 번호", description_en="", values=[], now=now())
     return {
+        "attribute_id": attribute.id, ("civil_requests.admin_attribute_retire", "action"): "retire",
         "key_id": api_key.id,
         "request_id": civil_request.id,
         "category_id": request_category.id, ("civil_requests.admin_category_retire", "action"): "retire", "day": "2027-03-02",
@@ -87,6 +92,7 @@ def _objects():
         ("panels.action_progress", "item_id"): action.id, ("panels.action_progress", "campaign_id"): finished.id,
         ("panels.add_action", "campaign_id"): finished.id, ("panels.respond", "campaign_id"): finished.id,
         ("panels.publish", "campaign_id"): finished.id,
+        ("open311.post_request", "fmt"): "json",
     }
 
 

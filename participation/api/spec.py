@@ -66,6 +66,25 @@ class Limit(fields.Integer):
         return int(value)
 
 
+MAX_ID = 10**18 - 1  # fits either database's bigint
+
+
+class IdParam(fields.Integer):
+    """An id in the query: ASCII digits only, and small enough for the database."""
+
+    def __init__(self, **kwargs):
+        metadata = kwargs.setdefault("metadata", {})
+        metadata.setdefault("type", "integer")
+        metadata.setdefault("minimum", 0)
+        metadata.setdefault("maximum", MAX_ID)
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not value.isascii() or not value.isdigit() or int(value) > MAX_ID:
+            raise ValidationError(str(_l("Not a valid id.")))
+        return int(value)
+
+
 class PageQuery(Schema):
     """What every cursor-paged list takes."""
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, StringField
+from wtforms import BooleanField, DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from participation.accounts.forms import reference_name_fields
-from participation.civil_requests.models import RequestKind
+from participation.civil_requests.models import (
+    ATTRIBUTE_CODE_MAX,
+    ATTRIBUTE_DESCRIPTION_MAX,
+    AttributeDatatype,
+    RequestKind,
+)
 from participation.core.forms import ChoiceField, Form, TextField, options
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.i18n import lazy_ngettext
@@ -122,3 +127,50 @@ class LocationCheckForm(Form):
 
     latitude = StringField(_l("Latitude"), validators=[Optional(), Length(max=32)], render_kw={"inputmode": "decimal"})
     longitude = StringField(_l("Longitude"), validators=[Optional(), Length(max=32)], render_kw={"inputmode": "decimal"})
+
+
+DATATYPE_LABELS = {
+    AttributeDatatype.STRING.value: _l("One line of text"),
+    AttributeDatatype.TEXT.value: _l("Longer text"),
+    AttributeDatatype.NUMBER.value: _l("Number"),
+    AttributeDatatype.DATETIME.value: _l("Date and time"),
+    AttributeDatatype.SINGLEVALUELIST.value: _l("One choice from a list"),
+    AttributeDatatype.MULTIVALUELIST.value: _l("Several choices from a list"),
+}
+VALUES_TEXT_MAX = 10_000
+
+
+class RequestAttributeForm(Form):
+    """An extra question of a category, as Open311 apps are asked it."""
+
+    code = StringField(
+        _l("Code"),
+        description=_l("What apps send the answer as (attribute[code]): letters, digits, - and _."),
+        validators=[DataRequired(_l("Give the question a code.")), Length(max=ATTRIBUTE_CODE_MAX, message=_l("Use at most %(max)d characters."))],
+    )
+    description_ko = StringField(
+        _l("Question (Korean)"),
+        validators=[DataRequired(_l("Write the question in Korean.")), Length(max=ATTRIBUTE_DESCRIPTION_MAX, message=_l("Use at most %(max)d characters."))],
+    )
+    description_en = StringField(
+        _l("Question (English)"),
+        validators=[Optional(), Length(max=ATTRIBUTE_DESCRIPTION_MAX, message=_l("Use at most %(max)d characters."))],
+    )
+    datatype = ChoiceField(
+        _l("Kind of answer"),
+        coerce=str,
+        choices=options([("", _l("Choose a kind of answer")), *DATATYPE_LABELS.items()]),
+        validators=[DataRequired(_l("Choose a kind of answer."))],
+    )
+    required = BooleanField(_l("An answer is required"))
+    order = IntegerField(
+        _l("Order"),
+        default=1,
+        description=_l("Questions are asked from the lowest number up."),
+        validators=[DataRequired(_l("Give the order as a number from 1 to 999."))],
+    )
+    values = TextField(
+        _l("Choices"),
+        description=_l("For a list only: one choice a line, as key | Korean name | English name."),
+        validators=[Optional(), Length(max=VALUES_TEXT_MAX, message=_l("Use at most %(max)d characters."))],
+    )

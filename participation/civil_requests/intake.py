@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from participation.accounts.models import District, User
-from participation.civil_requests import clock, geo, timeline
+from participation.civil_requests import attributes, clock, geo, timeline
 from participation.civil_requests.models import (
     ADDRESS_MAX,
     DESCRIPTION_MAX,
+    MEDIA_URL_MAX,
     OPEN_STATUSES,
     PROGRESS_NOTICE_DAYS,
     TITLE_MAX,
@@ -46,16 +47,22 @@ class RequestData:
     latitude: float | None = None
     longitude: float | None = None
     is_public: bool = False
+    media_url: str = ""  # a link to a photo elsewhere (Open311), kept as text and never fetched
+    # Answers to the category's extra questions, by code (each a list: a multi-value list has several).
+    answers: dict[str, list[str]] | None = None
 
 
 @dataclass
 class OnBehalf:
-    """A counter filing: the resident's name and how to reach them, with their consent."""
+    """A counter filing: the resident's name and how to reach them, with their consent.
+    An app filing through Open311 may leave the name out (`name_required` False): it sends only
+    how to reach the resident."""
 
     name: str
     phone: str | None
     email: str | None
     consented: bool
+    name_required: bool = True
 
 
 def normalise_phone(value: str | None) -> str | None:
@@ -106,10 +113,13 @@ def _check(data: RequestData) -> None:
             raise ServiceError(_l("That place is outside the city. Move the pin inside the city's bounds."), field="latitude", code="outside_city")
     if data.district is not None and (data.district.is_retired or data.district.kind != "dong"):
         raise ServiceError(_l("Choose a 동 that is in use."), field="district_id", code="district_invalid")
+    media_url = (data.media_url or "").strip()
+    if media_url and (len(media_url) > MEDIA_URL_MAX or not re.match(r"^https?://[^\s]+$", media_url)):
+        raise ServiceError(_l("Give the photo's link as an http or https address of at most %(max)d characters.", max=MEDIA_URL_MAX), field="media_url", code="media_url_invalid")
 
 
 def _check_on_behalf(on_behalf: OnBehalf) -> tuple[str | None, str | None]:
-    if not on_behalf.name.strip():
+    if on_behalf.name_required and not on_behalf.name.strip():
         raise ServiceError(_l("Give the resident's name."), field="applicant_name", code="name_missing")
     phone = normalise_phone(on_behalf.phone)
     email = (on_behalf.email or "").strip() or None
@@ -131,15 +141,19 @@ def file_request(
     on_behalf: OnBehalf | None = None,
     photos=(),
     store_photos=None,
+    api_key_id: int | None = None,
 ) -> CivilRequest:
     """File a request: route it to its category's department and start the statutory clock.
 
     `user` is the applicant (web, field report) or the staff member filing (counter, with
     `on_behalf`). `store_photos(request, photos, now)` adds already checked photos (the caller
-    owns storage). The caller has asked the permission function and commits.
+    owns storage). `api_key_id` is the key an Open311 app filed with. The caller has asked the
+    permission function (or checked the key) and commits.
     """
     _check(data)
     category = data.category
+    # The web forms do not ask the extra questions (None); a way in that does (Open311) has them checked.
+    answers = attributes.check_answers(category, data.answers) if data.answers is not None else []
     period = period_for(category)
     request = CivilRequest(
         tracking_number=new_tracking_number(now),
@@ -156,6 +170,8 @@ def file_request(
         latitude=data.latitude,
         longitude=data.longitude,
         is_public=bool(data.is_public),
+        media_url=(data.media_url or "").strip() or None,
+        api_key_id=api_key_id,
         status=RequestStatus.RECEIVED.value,
         received_at=now,
         clock_from=now,
@@ -168,7 +184,7 @@ def file_request(
     )
     if on_behalf is not None:
         phone, email = _check_on_behalf(on_behalf)
-        request.applicant_name = on_behalf.name.strip()
+        request.applicant_name = on_behalf.name.strip() or None
         request.contact_phone = phone
         request.contact_email = email
         request.contact_consented_at = now
@@ -180,6 +196,7 @@ def file_request(
         request.filed_by = user
     db.session.add(request)
     db.session.flush()
+    attributes.store_answers(request, answers)
     if photos and store_photos is not None:
         store_photos(request, list(photos), now)
     request.due_at = timeline.compute_due(request)

@@ -72,6 +72,13 @@ INTERNAL_NOTES = frozenset({
 APPLICANT_NOTES = frozenset({EventKind.FOLLOW_UP.value})
 
 
+def note_shown(kind: str, *, internal: bool = False, applicant: bool = False) -> bool:
+    """Whether a step's note is shown to this reader: the handling departments (`internal`) read
+    every note, the applicant their own follow-ups too, everyone else the notes of neither set.
+    The request page and every program's view of the timeline (Open311) ask this."""
+    return internal or (kind not in INTERNAL_NOTES and (applicant or kind not in APPLICANT_NOTES))
+
+
 def past_due(status: str, due_at: datetime | None, now: datetime) -> bool:
     """With the department, its clock running, and past its due time (the SQL twin is
     listing.overdue_condition)."""

@@ -16,6 +16,7 @@ import enum
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -42,6 +43,10 @@ ADDRESS_MAX = 200
 NOTE_MAX = 2_000
 ANSWER_MAX = 10_000
 MAX_PHOTOS = 3
+MEDIA_URL_MAX = 500
+ATTRIBUTE_CODE_MAX = 50
+ATTRIBUTE_DESCRIPTION_MAX = 300
+ATTRIBUTE_ANSWER_MAX = 2_000
 REOPEN_DAYS = 14  # the applicant may reopen within 14 days of completion
 PROGRESS_NOTICE_DAYS = 30  # a progress notice 30 days after receipt while open, and every 30 days after
 
@@ -208,6 +213,9 @@ class CivilRequest(WrittenLanguageMixin, db.Model):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Open311 filings: the link the app sent to its photo (kept as text, never fetched) and the key it used.
+    media_url: Mapped[str | None] = mapped_column(String(MEDIA_URL_MAX))
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(24), default=RequestStatus.RECEIVED.value)
     result: Mapped[str | None] = mapped_column(String(16))
     answer: Mapped[str] = mapped_column(Text, default="")
@@ -374,3 +382,68 @@ class RequestSurvey(WrittenLanguageMixin, db.Model):
     comment: Mapped[str] = mapped_column(Text, default="")
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)  # the lead that answered
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AttributeDatatype(enum.StrEnum):
+    """The datatypes of an extra question, as Open311 GeoReport v2 names them."""
+
+    STRING = "string"
+    NUMBER = "number"
+    DATETIME = "datetime"
+    TEXT = "text"
+    SINGLEVALUELIST = "singlevaluelist"
+    MULTIVALUELIST = "multivaluelist"
+
+
+LIST_DATATYPES = frozenset({AttributeDatatype.SINGLEVALUELIST.value, AttributeDatatype.MULTIVALUELIST.value})
+
+
+class RequestAttribute(RetirableMixin, db.Model):
+    """An extra question an admin asks of requests in one category (Open311's service attributes).
+
+    `code` is what apps send as attribute[code]; `values` are the choices of a list question, each
+    {"key", "name_ko", "name_en"}. Retired questions are no longer asked; old answers keep them."""
+
+    __tablename__ = "request_attributes"
+    __table_args__ = (
+        UniqueConstraint("category_id", "code", name="uq_request_attributes_category_code"),
+        CheckConstraint(_in("datatype", AttributeDatatype), name="datatype"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("request_categories.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(ATTRIBUTE_CODE_MAX))
+    datatype: Mapped[str] = mapped_column(String(16))
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(SmallInteger, default=1)  # Open311's `order`
+    description_ko: Mapped[str] = mapped_column(String(ATTRIBUTE_DESCRIPTION_MAX))
+    description_en: Mapped[str] = mapped_column(String(ATTRIBUTE_DESCRIPTION_MAX), default="")
+    values: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    category: Mapped[RequestCategory] = relationship()
+
+    def description_for(self, locale: str) -> str:
+        if locale == "en" and self.description_en:
+            return self.description_en
+        return self.description_ko
+
+    @staticmethod
+    def value_name(value: dict, locale: str) -> str:
+        if locale == "en" and value.get("name_en"):
+            return value["name_en"]
+        return value.get("name_ko") or value.get("key", "")
+
+
+class RequestAttributeAnswer(db.Model):
+    """The answer a request gave to one extra question: text, a number or a time as written
+    (checked against the datatype), or the chosen keys of a list, comma-separated."""
+
+    __tablename__ = "request_attribute_answers"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("civil_requests.id", ondelete="CASCADE"), primary_key=True)
+    attribute_id: Mapped[int] = mapped_column(ForeignKey("request_attributes.id", ondelete="CASCADE"), primary_key=True, index=True)
+    value: Mapped[str] = mapped_column(Text)
+
+    attribute: Mapped[RequestAttribute] = relationship()

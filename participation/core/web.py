@@ -132,16 +132,37 @@ ERROR_TEXTS = {
 CSRF_MESSAGE = _l("This form has expired or is missing its security token. Go back, reload the page and try again.")
 
 
+def _is_api_docs() -> bool:
+    """/api/docs is a page for people, though under /api/."""
+    return request.path == "/api/docs" or request.path.startswith("/api/docs/")
+
+
 def wants_json() -> bool:
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") and not _is_api_docs():
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
+# Error bodies for parts of the site that answer in a format of their own (Open311's XML and
+# JSON), filled by their blueprints: path prefix -> a function of (status code, message) that
+# returns (response, status code). Every error of the app under that prefix goes through it.
+ERROR_RENDERERS: dict = {}
+
+
+def error_renderer(path: str):
+    for prefix, renderer in ERROR_RENDERERS.items():
+        if path == prefix.rstrip("/") or path.startswith(prefix):
+            return renderer
+    return None
+
+
 def error_response(code: int, message=None, *, error_code: str | None = None, as_json: bool | None = None):
     title, default_message = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
     message = message or default_message
+    renderer = error_renderer(request.path) if has_request_context() else None
+    if renderer is not None:
+        return renderer(code, message)
     if wants_json() if as_json is None else as_json:
         return jsonify(error={"status": code, "code": error_code or title, "message": str(message)}), code
     return render_template("errors/error.html", code=code, title=title, message=message), code
@@ -154,11 +175,14 @@ def _handle_http_error(exc: HTTPException):
         return redirect(url_for("accounts.login", next=current_path()))
     if exc.code == 429:
         return error_response(429, _rate_limit_message(exc), error_code="rate_limited")
-    if exc.code not in ERROR_TEXTS:
+    if exc.code not in ERROR_TEXTS and error_renderer(request.path) is None:
         return exc
     # A reason given by the view (core.permissions.require) rather than werkzeug's default text.
     reason = exc.description if exc.description != type(exc).description else None
-    return error_response(exc.code, reason, error_code=exc.name.lower().replace(" ", "_"))
+    body, status = error_response(exc.code, reason, error_code=exc.name.lower().replace(" ", "_"))
+    if exc.code == 405 and getattr(exc, "valid_methods", None):
+        return body, status, {"Allow": ", ".join(exc.valid_methods)}  # RFC 9110: a 405 says what is allowed
+    return body, status
 
 
 def _rate_limit_message(exc):

@@ -360,17 +360,20 @@ class LogEntry:
     url: str | None
 
 
-def moderation_log(page: int):
-    """The public log, newest first: item, action, reason code and time; never the moderator."""
-    stmt = (
+def log_statement():
+    """Every moderation action, newest first (what the public log lists)."""
+    return (
         select(ModerationAction)
         .order_by(ModerationAction.occurred_at.desc(), ModerationAction.id.desc())
         .options(joinedload(ModerationAction.comment).joinedload(Comment.thread), joinedload(ModerationAction.idea))
     )
-    result = db.paginate(stmt, page=page, per_page=LOG_PER_PAGE, error_out=False)
-    threads = _subjects_of([a.comment.thread for a in result.items if a.comment is not None])
+
+
+def log_entries(actions: list[ModerationAction]) -> list[LogEntry]:
+    """What the log shows of each action: the subject's title and address; never the moderator."""
+    threads = _subjects_of([a.comment.thread for a in actions if a.comment is not None])
     entries = []
-    for action in result.items:
+    for action in actions:
         if action.comment is not None:
             title, url = _describe(threads.get(action.comment.thread_id))
         elif action.idea is not None:
@@ -378,7 +381,13 @@ def moderation_log(page: int):
         else:
             title, url = "", None
         entries.append(LogEntry(action, title, url))
-    return result, entries
+    return entries
+
+
+def moderation_log(page: int):
+    """The public log, newest first: item, action, reason code and time; never the moderator."""
+    result = db.paginate(log_statement(), page=page, per_page=LOG_PER_PAGE, error_out=False)
+    return result, log_entries(result.items)
 
 
 def can_read_comment(viewer, comment: Comment, now: datetime) -> tuple[bool, object]:

@@ -29,6 +29,21 @@ class Line:
             return None
         return days_overdue(self.due, now)
 
+    @property
+    def title_shown(self) -> bool:
+        """The page names and links the idea unless moderators are reviewing it."""
+        return self.idea.status != "hidden"
+
+    @property
+    def due_shown(self) -> ResponseDue | None:
+        """The clock the page shows for the line (to those who see the selection): a selected
+        idea's while it has no answer, and any answer still owed."""
+        if self.due is None:
+            return None
+        if self.due.answered_at is None or (self.entry.selected and self.response is None):
+            return self.due
+        return None
+
 
 RANKING_PER_PAGE = 100
 
@@ -87,23 +102,41 @@ class OutcomePage:
         return sorted(owed, key=lambda line: line.due.due_at)
 
 
-def outcome_page(round_: Round) -> OutcomePage | None:
-    outcome = db.session.scalar(select(RoundOutcome).where(RoundOutcome.round_id == round_.id))
-    if outcome is None:
-        return None
-    rows = db.session.execute(
+def ranking_statement(outcome: RoundOutcome):
+    """The frozen tally's (entry, idea) rows, without an order (callers rank by OutcomeEntry.rank)."""
+    return (
         select(OutcomeEntry, Idea)
         .join(Idea, Idea.id == OutcomeEntry.idea_id)
         .where(OutcomeEntry.outcome_id == outcome.id)
-        .order_by(OutcomeEntry.rank)
         .options(joinedload(Idea.category), joinedload(Idea.district))
-    ).all()
+    )
+
+
+def lines_for(rows) -> list[Line]:
+    """Lines for (entry, idea) rows, with each idea's answer and clock: two statements for any number."""
     ids = [idea.id for _entry, idea in rows]
     responses = {r.idea_id: r for r in db.session.scalars(select(OfficialResponse).where(OfficialResponse.idea_id.in_(ids)).options(joinedload(OfficialResponse.department)))} if ids else {}
     dues = {d.idea_id: d for d in db.session.scalars(select(ResponseDue).where(ResponseDue.idea_id.in_(ids)).options(joinedload(ResponseDue.department)))} if ids else {}
-    lines = [Line(entry, idea, responses.get(idea.id), dues.get(idea.id)) for entry, idea in rows]
+    return [Line(entry, idea, responses.get(idea.id), dues.get(idea.id)) for entry, idea in rows]
+
+
+def outcome_of(round_: Round) -> RoundOutcome | None:
+    return db.session.scalar(select(RoundOutcome).where(RoundOutcome.round_id == round_.id))
+
+
+def breakdown_names(outcome: RoundOutcome) -> tuple[dict[int, Category], dict[int, District]]:
+    """The categories and districts the outcome's breakdowns name."""
     category_ids = [row["id"] for row in outcome.by_category if row["id"] is not None]
     district_ids = [row["id"] for row in outcome.by_district if row["id"] is not None]
     categories = {c.id: c for c in db.session.scalars(select(Category).where(Category.id.in_(category_ids)))} if category_ids else {}
     districts = {d.id: d for d in db.session.scalars(select(District).where(District.id.in_(district_ids)))} if district_ids else {}
-    return OutcomePage(round_, outcome, lines, categories, districts)
+    return categories, districts
+
+
+def outcome_page(round_: Round) -> OutcomePage | None:
+    outcome = outcome_of(round_)
+    if outcome is None:
+        return None
+    rows = db.session.execute(ranking_statement(outcome).order_by(OutcomeEntry.rank)).all()
+    categories, districts = breakdown_names(outcome)
+    return OutcomePage(round_, outcome, lines_for(rows), categories, districts)

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from participation.accounts.reference import active_departments
 from participation.core import exports
@@ -19,7 +19,7 @@ from participation.core.pagecache import forget_pages
 from participation.core.permissions import require
 from participation.core.time import from_local, now, to_local
 from participation.extensions import db
-from participation.panels import labels, lottery, permissions, receivers, services, stats, subjects
+from participation.panels import labels, lottery, permissions, reading, receivers, services, subjects
 from participation.panels.forms import (
     ActionItemForm,
     ActionProgressForm,
@@ -89,14 +89,9 @@ def _get_campaign(campaign_id: int) -> Campaign:
 
 @bp.route("/panels/")
 def index():
-    panels = db.session.scalars(select(Panel).order_by(Panel.recruitment_opens_at.desc(), Panel.id.desc())).all()
+    panels = db.session.scalars(select(Panel).order_by(*reading.PANEL_ORDER)).all()
     services_ = db.session.scalars(select(PublicService).order_by(PublicService.name)).all()
-    counts = dict(
-        db.session.execute(
-            select(PanelMember.panel_id, func.count()).where(PanelMember.status == MemberStatus.SELECTED).group_by(PanelMember.panel_id)
-        ).all()
-    )
-    return render_template("panels/index.html", panels=panels, services=services_, counts=counts, now=now(),
+    return render_template("panels/index.html", panels=panels, services=services_, counts=reading.member_counts(), now=now(),
                            can_manage=permissions.can_manage(current_user))
 
 
@@ -105,8 +100,7 @@ def panel(panel_id: int):
     panel_ = _get_panel(panel_id)
     moment = now()
     everyone = services.applicants(panel_)
-    campaigns = db.session.scalars(select(Campaign).where(Campaign.panel_id == panel_.id).order_by(Campaign.opens_at.desc())).all()
-    campaigns = [c for c in campaigns if permissions.can_view_campaign(current_user, c, moment)]
+    campaigns = reading.panel_campaigns(current_user, panel_, moment)
     mine = services.application_of(current_user, panel_)
     my_evaluations = {}
     if mine is not None and mine.status in (MemberStatus.SELECTED, MemberStatus.LEFT):
@@ -259,13 +253,10 @@ def service(service_id: int):
     service_ = db.session.get(PublicService, service_id)
     if service_ is None:
         abort(404)
-    trend = services.service_trend(service_)
-    # The change against a previous campaign is shown only when that one is published too (it is in the trend).
-    published = {campaign_.id for campaign_, _card in trend}
-    changes = {card.id: card.change if card.previous_campaign_id in published else None for _campaign, card in trend}
-    campaigns = [c for c in db.session.scalars(select(Campaign).where(Campaign.service_id == service_.id).order_by(Campaign.closes_at.desc()))
-                 if permissions.can_view_campaign(current_user, c, now())]
-    return render_template("panels/service.html", service=service_, trend=trend, changes=changes, campaigns=campaigns, now=now())
+    moment = now()
+    trend, changes = reading.service_trend(service_)
+    campaigns = reading.service_campaigns(current_user, service_, moment)
+    return render_template("panels/service.html", service=service_, trend=trend, changes=changes, campaigns=campaigns, now=moment)
 
 
 @bp.route("/services/new", methods=["GET", "POST"])
@@ -484,12 +475,10 @@ def _render_scorecard(campaign_: Campaign, action_form: ActionItemForm | None = 
                       refused_progress: tuple[int, ActionProgressForm] | None = None):
     """The scorecard page; a refused plan form comes back on it with its errors (422)."""
     moment = now()
-    card = services.scorecard_for(campaign_)
-    if card is None:
+    read = reading.scorecard_reading(current_user, campaign_)
+    if read is None:
         abort(404)
-    due = services.due_for(card)
-    criteria = [dict(entry, stats=stats.CriterionStats.from_dict(entry["stats"])) for entry in card.criteria]
-    actions = services.action_items(card)
+    card, due, actions = read.card, read.due, read.actions
     can_answer = permissions.can_answer(current_user, due)
     progress_forms = {item.id: _progress_form(item) for item in actions} if can_answer else {}
     if refused_progress is not None:
@@ -497,10 +486,10 @@ def _render_scorecard(campaign_: Campaign, action_form: ActionItemForm | None = 
     action_form = action_form or ActionItemForm(prefix="a", formdata=None)
     refused = action_form.errors or action_form.form_errors or (refused_progress is not None)
     return render_template(
-        "panels/scorecard.html", campaign=campaign_, card=card, change=services.visible_change(card, current_user), criteria=criteria,
-        due=due, response=services.response_for(card),
+        "panels/scorecard.html", campaign=campaign_, card=card, change=read.change, criteria=read.criteria,
+        due=due, response=read.response,
         countdown=clock.countdown(due, moment) if due else None, actions=actions, now=moment,
-        reading=labels.ALPHA_READINGS[services.agreement_reading(card)], decision_labels=DECISION_LABELS,
+        reading=labels.ALPHA_READINGS[read.agreement], decision_labels=DECISION_LABELS,
         can_answer=can_answer, can_publish=permissions.can_publish(current_user),
         publish_refusal=services.publish_refusal(campaign_, moment), action_form=action_form,
         progress_forms=progress_forms, levels=range(1, LEVELS + 1), trend=services.service_trend(campaign_.service),

@@ -8,8 +8,8 @@ revision and an answer racing a reminder never deadlocks.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -401,6 +401,9 @@ class RecordRow:
     department: Department
     cells: tuple[str, ...]  # one per column, already in words and numbers
     overdue: bool = False  # marked on the row; a cell says it in words too
+    # The same figures as numbers, by name (the open-data API's reading of the table); the
+    # provider fills them in from what it counted for the cells.
+    figures: Mapping[str, int | float | None] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -429,8 +432,13 @@ def register_record_provider(name: str, provider: Callable[[datetime], RecordTab
 
 def record_tables(now: datetime) -> list[RecordTable]:
     """Every registered provider's table, in the order they registered."""
-    tables = (provider(now) for provider in _record_providers.values())
-    return [table for table in tables if table is not None]
+    return [table for _name, table in named_record_tables(now)]
+
+
+def named_record_tables(now: datetime) -> list[tuple[str, RecordTable]]:
+    """(the name it registered under, its table) for every provider with something to show."""
+    tables = ((name, provider(now)) for name, provider in _record_providers.items())
+    return [(name, table) for name, table in tables if table is not None]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from participation.api import keys as api_keys
+from participation.civil_requests import attributes as request_attributes
 from participation.civil_requests import handling
 from participation.core.db import write_transaction
 from participation.core.time import now
@@ -108,6 +109,14 @@ def build_scene() -> dict:
     with write_transaction():
         handling.complete(official, answered_request, "resolved", "보도블록을 교체했습니다.", now())
     make_user(email=EMAILS["field"], display_name="현장 담당", roles={"field"})
+    # An extra question of the category, for Open311 apps (a list, so its choices show).
+    with write_transaction():
+        request_attribute = request_attributes.save_attribute(
+            admin, request_category, None, code="kind", datatype="singlevaluelist", required=True, order=1,
+            description_ko="어떤 고장인가요?", description_en="What is wrong?",
+            values=[{"key": "dark", "name_ko": "꺼짐", "name_en": "Dark"}, {"key": "flicker", "name_ko": "깜빡임", "name_en": "Flickering"}],
+            now=now(),
+        )
     # An API key, used once, for the key list and its revoke page.
     with write_transaction():
         api_key, secret = api_keys.issue_key(admin, "새봄 민원 앱", ["read", "open311_submit"], now())
@@ -124,6 +133,6 @@ def build_scene() -> dict:
         "panel_id": panel.id, "recruiting_panel_id": recruiting.id, "service_id": service.id,
         "campaign_id": campaign.id, "finished_campaign_id": finished.id,
         "request_category_id": request_category.id, "request_id": civil_request.id, "answered_request_id": answered_request.id,
-        "key_id": api_key.id,
+        "key_id": api_key.id, "request_attribute_id": request_attribute.id,
         "token": unsubscribe_token(resident.id, "my_ideas"), "kind_name": "idea", "subject_id": idea.id,
     }

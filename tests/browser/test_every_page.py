@@ -121,6 +121,8 @@ PAGES = [
     Page("api_keys.index", (ADMIN,)),
     Page("api_keys.new", (ADMIN,), errors=True),
     Page("api_keys.revoke", (ADMIN,), errors=True),
+    Page("api_docs.index", PUBLIC),
+    Page("api_docs.index", PUBLIC, lang="en"),  # the link to the other language, whatever the site's
     # civil requests
     Page("civil_requests.index", PUBLIC),
     Page("civil_requests.index", PUBLIC, view="map"),
@@ -136,6 +138,8 @@ PAGES = [
     Page("civil_requests.handle", STAFF),
     Page("civil_requests.admin_categories", (ADMIN,), errors=True),
     Page("civil_requests.admin_category_edit", (ADMIN,), errors=True, category_id="request_category_id"),
+    Page("civil_requests.admin_attributes", (ADMIN,), errors=True, category_id="request_category_id"),
+    Page("civil_requests.admin_attribute_edit", (ADMIN,), errors=True, category_id="request_category_id", attribute_id="request_attribute_id"),
     Page("civil_requests.admin_holidays", (ADMIN,), errors=True),
     Page("civil_requests.admin_boundaries", (ADMIN,), errors=True),
 ]
@@ -162,6 +166,14 @@ EXEMPT = {
     "civil_requests.statistics_export": "a CSV/XLSX download",
     "panels.lottery_source": "the lottery's Python source, as a download",
     "notifications.outbox_file": "an .eml download",
+    # Open311 GeoReport v2 (tests/open311): XML and JSON for civic apps.
+    "open311.discovery": "Open311 XML/JSON",
+    "open311.services": "Open311 XML/JSON",
+    "open311.service_definition": "Open311 XML/JSON",
+    "open311.list_requests": "Open311 XML/JSON",
+    "open311.request_detail": "Open311 XML/JSON",
+    "open311.token": "Open311 XML/JSON",
+    "open311.service_request_updates": "Open311 XML/JSON",
 }
 
 # Whole blueprints that answer programs, not people: checked by their own suites

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from participation.accounts.models import Department
 from participation.api import http, paging
 from participation.api.guard import requested_language
-from participation.api.spec import PageQuery, operation, page_of, query_args
+from participation.api.spec import IdParam, PageQuery, operation, page_of, query_args
 from participation.api.v1 import bp
 from participation.api.v1.rounds import last_change as round_last_change
 from participation.api.v1.schemas import DepartmentRef, Localized, Time
@@ -43,8 +43,8 @@ DECISIONS = [d.value for d in Decision]
 EVENTS = [e.value for e in TimelineEvent]
 
 
-class Id(fields.Integer):
-    """An id in the query: ASCII digits only, 1 to ID_MAX."""
+class Seed(fields.Integer):
+    """The shuffle's seed: ASCII digits only, 1 to ID_MAX."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("metadata", {}).update(minimum=1, maximum=ID_MAX)
@@ -52,11 +52,11 @@ class Id(fields.Integer):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str) or not value.isascii() or not value.isdigit() or not 1 <= int(value) <= ID_MAX:
-            raise ValidationError(str(BAD_ID))
+            raise ValidationError(str(BAD_SEED))
         return int(value)
 
 
-BAD_ID = _l("Must be a whole number from 1 to %(max)d.", max=ID_MAX)
+BAD_SEED = _l("Must be a whole number from 1 to %(max)d.", max=ID_MAX)
 
 
 def _label(labels: dict, code: str | None) -> str | None:
@@ -174,15 +174,15 @@ class IdeaDetailSchema(IdeaSchema):
 
 
 class IdeasQuery(PageQuery):
-    round = Id(metadata={"description": _l("Only ideas of this round.")})
-    category = Id(metadata={"description": _l("Only ideas of this category.")})
-    district = Id(metadata={
+    round = IdParam(metadata={"description": _l("Only ideas of this round.")})
+    category = IdParam(metadata={"description": _l("Only ideas of this category.")})
+    district = IdParam(metadata={
         "description": _l("Only ideas of this district; a gu includes its dongs.")})
     status = fields.String(validate=validate.OneOf(search.FILTER_STATUSES), metadata={
         "description": _l("As the public sees statuses: results_pending matches selected and not selected ideas until the outcome is published.")})
     q = fields.String(validate=validate.Length(max=QUERY_MAX), metadata={"description": _l("Words the idea must all contain.")})
     sort = fields.String(validate=validate.OneOf(search.SORTS), metadata={"description": _l("votes (the default), newest, discussed or random.")})
-    seed = Id(metadata={
+    seed = Seed(metadata={
         "description": _l("For sort=random: the same seed gives the same order, so pages stay consistent (1 if not given).")})
 
 

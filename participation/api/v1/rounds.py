@@ -33,12 +33,19 @@ class RoundSchema(Schema):
     published_at = Time(required=True, allow_none=True, metadata={"description": _l("When the outcome was published, or null.")})
     updated_at = Time(required=True)
     url = fields.Method("_url", required=True, metadata={"type": "string", "format": "uri"})
+    outcome_url = fields.Method("_outcome_url", required=True, allow_none=True,
+                                metadata={"type": "string", "format": "uri", "description": _l("The outcome once voting has closed (the selection once it is published), or null.")})
 
     def _phase(self, round_: Round) -> str:
         return round_.phase(self.context_now).value
 
     def _url(self, round_: Round) -> str:
         return url_for("api.round_", round_id=round_.id, _external=True)
+
+    def _outcome_url(self, round_: Round) -> str | None:
+        if round_.closed_at is None:
+            return None
+        return url_for("api.round_outcome", round_id=round_.id, _external=True)
 
     def __init__(self, *args, moment=None, **kwargs):
         super().__init__(*args, **kwargs)

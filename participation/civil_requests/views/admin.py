@@ -14,17 +14,19 @@ from flask_login import current_user
 from participation.accounts import permissions
 from participation.accounts import reference as accounts_reference
 from participation.accounts.models import Department, District
-from participation.civil_requests import geo
+from participation.civil_requests import attributes, geo
 from participation.civil_requests import reference as services
 from participation.civil_requests.forms import (
+    DATATYPE_LABELS,
     KIND_LABELS,
     UNIT_LABELS,
     BoundaryImportForm,
     LocalHolidayForm,
     LocationCheckForm,
+    RequestAttributeForm,
     RequestCategoryForm,
 )
-from participation.civil_requests.models import RequestCategory
+from participation.civil_requests.models import RequestAttribute, RequestCategory
 from participation.civil_requests.views import bp
 from participation.core import reference as reference_services
 from participation.core.forms import form_status, options, perform, perform_and_flash
@@ -102,6 +104,76 @@ def admin_category_retire(category_id: int, action: str):
         name = category.name_for(str(get_locale()))
         flash(_("Retired %(name)s.", name=name) if action == "retire" else _("Restored %(name)s.", name=name), "success")
     return redirect(url_for("civil_requests.admin_categories"))
+
+
+# --- extra questions of a category (Open311's service attributes) -----------------------------
+
+
+def _save_attribute(form, category: RequestCategory, attribute: RequestAttribute | None):
+    return attributes.save_attribute(
+        current_user,
+        category,
+        attribute,
+        code=form.code.data,
+        datatype=form.datatype.data,
+        required=bool(form.required.data),
+        order=form.order.data,
+        description_ko=form.description_ko.data,
+        description_en=form.description_en.data or "",
+        values=attributes.parse_values(form.values.data or ""),
+        now=now(),
+    )
+
+
+def _category_attribute(category_id: int, attribute_id: int) -> tuple[RequestCategory, RequestAttribute]:
+    category = db.session.get(RequestCategory, category_id) or abort(404)
+    attribute = db.session.get(RequestAttribute, attribute_id)
+    if attribute is None or attribute.category_id != category.id:
+        abort(404)
+    return category, attribute
+
+
+@bp.route("/admin/categories/<int:category_id>/questions/", methods=["GET", "POST"])
+@permission_required(permissions.can_manage_reference_data)
+def admin_attributes(category_id: int):
+    category = db.session.get(RequestCategory, category_id) or abort(404)
+    form = RequestAttributeForm()
+    if form.validate_on_submit():
+        done, attribute = perform(form, lambda: _save_attribute(form, category, None))
+        if done:
+            flash(_("Added the question %(code)s.", code=attribute.code), "success")
+            return redirect(url_for("civil_requests.admin_attributes", category_id=category.id))
+    rows = attributes.attributes_of(category, include_retired=True)
+    return render_template(
+        "civil_requests/admin/attributes.html", category=category, form=form, rows=rows, datatype_labels=DATATYPE_LABELS
+    ), form_status(form)
+
+
+@bp.route("/admin/categories/<int:category_id>/questions/<int:attribute_id>", methods=["GET", "POST"])
+@permission_required(permissions.can_manage_reference_data)
+def admin_attribute_edit(category_id: int, attribute_id: int):
+    category, attribute = _category_attribute(category_id, attribute_id)
+    form = RequestAttributeForm(data={
+        "code": attribute.code, "description_ko": attribute.description_ko, "description_en": attribute.description_en,
+        "datatype": attribute.datatype, "required": attribute.required, "order": attribute.position,
+        "values": attributes.values_text(attribute.values),
+    })
+    if form.validate_on_submit():
+        done, _result = perform(form, lambda: _save_attribute(form, category, attribute))
+        if done:
+            flash(_("Saved the question %(code)s.", code=attribute.code), "success")
+            return redirect(url_for("civil_requests.admin_attributes", category_id=category.id))
+    return render_template("civil_requests/admin/attribute_edit.html", category=category, obj=attribute, form=form), form_status(form)
+
+
+@bp.route("/admin/categories/<int:category_id>/questions/<int:attribute_id>/<any(retire, restore):action>", methods=["POST"])
+@permission_required(permissions.can_manage_reference_data)
+def admin_attribute_retire(category_id: int, attribute_id: int, action: str):
+    category, attribute = _category_attribute(category_id, attribute_id)
+    change = reference_services.retire if action == "retire" else reference_services.restore
+    if perform_and_flash(lambda: change(current_user, attribute, now())):
+        flash(_("Retired the question %(code)s.", code=attribute.code) if action == "retire" else _("Restored the question %(code)s.", code=attribute.code), "success")
+    return redirect(url_for("civil_requests.admin_attributes", category_id=category.id))
 
 
 # --- local holidays ----------------------------------------------------------------

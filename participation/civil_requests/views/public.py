@@ -190,7 +190,15 @@ def department_record_table(moment: datetime):
             if r.median_working_hours is not None else none_yet
         )
         shares = [_share(getattr(r, s), r.rated) if r.rated else none_yet for s in ("satisfied", "neutral", "dissatisfied")]
-        rows.append(RecordRow(r.department, (str(r.answered), on_time, median, *shares, str(r.overdue_now)), overdue=r.overdue_now > 0))
+        figures = {
+            "answered": r.answered, "on_time": r.on_time, "on_time_rate": r.on_time_rate,
+            "median_working_hours": r.median_working_hours, "rated": r.rated,
+            **{s: getattr(r, s) for s in ("satisfied", "neutral", "dissatisfied")},
+            **{f"{s}_share": r.share(s) for s in ("satisfied", "neutral", "dissatisfied")},
+            "overdue_now": r.overdue_now,
+        }
+        rows.append(RecordRow(r.department, (str(r.answered), on_time, median, *shares, str(r.overdue_now)),
+                              overdue=r.overdue_now > 0, figures=figures))
     return RecordTable(
         heading=_l("Civil requests (민원)"),
         caption=_l("Civil requests by department"),
