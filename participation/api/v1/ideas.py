@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from participation.accounts.models import Department
 from participation.api import http, paging
 from participation.api.guard import requested_language
-from participation.api.spec import IdParam, PageQuery, operation, page_of, query_args
+from participation.api.spec import MAX_ID, IdParam, PageQuery, operation, page_of, query_args
 from participation.api.v1 import bp
 from participation.api.v1.rounds import last_change as round_last_change
 from participation.api.v1.schemas import DepartmentRef, Localized, Time
@@ -36,8 +36,8 @@ from participation.responses.labels import DECISION_LABELS
 from participation.responses.models import Decision, ResponseRevision
 from participation.rounds.labels import RESPONDER_LABELS
 
-# Ids are 32-bit integers in every table: anything larger names nothing (and must not reach SQLite's binder).
-ID_MAX = 2**31 - 1
+# Ids are 32-bit integers in every table: anything larger names nothing (and must not reach the database).
+ID_MAX = MAX_ID
 PUBLIC_STATUSES = sorted({*STATUS_LABELS} - {"hidden", "withdrawn"}) + ["hidden", "withdrawn"]
 DECISIONS = [d.value for d in Decision]
 EVENTS = [e.value for e in TimelineEvent]
