@@ -66,7 +66,7 @@ class Limit(fields.Integer):
         return int(value)
 
 
-MAX_ID = 10**18 - 1  # fits either database's bigint
+MAX_ID = 2**31 - 1  # every id column is an INTEGER: PostgreSQL refuses a larger value for one (a 500, not a 400)
 
 
 class IdParam(fields.Integer):

@@ -18,6 +18,8 @@ from participation.rounds.models import Round
 
 PER_PAGE = 20
 SORTS = ("votes", "newest", "discussed", "random")
+# The status filter's options, in the order an idea passes through them (as the public sees statuses).
+FILTER_STATUSES = ("published", RESULTS_PENDING, "selected", "not_selected", "answered", "implemented")
 SHUFFLE_MODULUS = 2_147_483_629  # a prime below 2**31
 
 
@@ -54,7 +56,9 @@ def _district_ids(district_id: int) -> list[int]:
     return [district_id, *db.session.scalars(select(District.id).where(District.parent_id == district_id))]
 
 
-def _ordering(filters: IdeaFilters):
+def ordering(filters: IdeaFilters) -> list:
+    """The list's ORDER BY for the filters' sort; its last key is the id (unique), so it also
+    serves as a keyset for cursor paging."""
     if filters.sort == "newest":
         return [Idea.created_at.desc(), Idea.id.desc()]
     if filters.sort == "discussed":
@@ -81,6 +85,12 @@ def _status_condition(status: str | None):
 
 
 def idea_list_statement(filters: IdeaFilters):
+    """The listed ideas matching the filters, in the list's order."""
+    return matching_ideas(filters).order_by(*ordering(filters))
+
+
+def matching_ideas(filters: IdeaFilters):
+    """The listed ideas matching the filters, unordered (see `ordering`)."""
     # Ideas of unpublished (draft) rounds are never listed, whoever asks.
     stmt = select(Idea).where(Idea.round_id.in_(select(Round.id).where(Round.scheduled_at.is_not(None))))
     stmt = stmt.where(_status_condition(filters.status))
@@ -93,7 +103,7 @@ def idea_list_statement(filters: IdeaFilters):
     match = text_match(filters.q)
     if match is not None:
         stmt = stmt.where(match)
-    return stmt.order_by(*_ordering(filters))
+    return stmt
 
 
 # How many ideas match a filter changes slowly and costs a scan of the index
@@ -125,6 +135,16 @@ def forget_counts() -> None:
         _counts.clear()
 
 
+# What a card shows beside the idea itself, loaded with it.
+CARD_LOADS = (
+    joinedload(Idea.category),
+    joinedload(Idea.district).joinedload(District.parent),
+    joinedload(Idea.author),
+    joinedload(Idea.round),
+    selectinload(Idea.photos),
+)
+
+
 @dataclass(frozen=True)
 class NoIdeas:
     """The list when the search could not be run: nothing found rather than everything."""
@@ -140,13 +160,7 @@ def list_ideas(filters: IdeaFilters, page: int, per_page: int = PER_PAGE):
 
     The total may be up to COUNT_SECONDS old; the ideas themselves never are.
     """
-    stmt = idea_list_statement(filters).options(
-        joinedload(Idea.category),
-        joinedload(Idea.district),
-        joinedload(Idea.author),
-        joinedload(Idea.round),
-        selectinload(Idea.photos),
-    )
+    stmt = idea_list_statement(filters).options(*CARD_LOADS)
     result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=False)
     seen = (page - 1) * per_page + len(result.items)
     if len(result.items) < per_page and (result.items or page == 1):

@@ -39,16 +39,13 @@ from participation.ideas.forms import IdeaFilterForm, IdeaForm, TitleForm, Updat
 from participation.ideas.labels import EVENT_LABELS, STATUS_FILTER_LABELS, STATUS_LABELS
 from participation.ideas.models import MAX_PHOTOS, TITLE_MAX, Idea, IdeaPhoto
 from participation.ideas.photos import photo_folder, process_photo
-from participation.ideas.search import IdeaFilters, NoIdeas, list_ideas, similar_ideas
-from participation.ideas.visibility import RESULTS_PENDING, shown_status, shown_timeline
+from participation.ideas.search import FILTER_STATUSES, IdeaFilters, NoIdeas, list_ideas, similar_ideas
+from participation.ideas.visibility import shown_status, shown_timeline
 from participation.rounds import permissions as round_permissions
 from participation.rounds.models import Round
 from participation.rounds.services import all_rounds
 
 bp = Blueprint("ideas", __name__)
-
-# The status filter's options, in the order an idea passes through them.
-FILTER_STATUSES = ("published", RESULTS_PENDING, "selected", "not_selected", "answered", "implemented")
 
 
 @bp.record

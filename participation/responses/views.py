@@ -2,15 +2,12 @@
 inbox, each department's public record, and what an idea's page shows of them."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from participation.accounts.models import Department, Role
+from participation.accounts.models import Department
 from participation.accounts.permissions import is_admin
 from participation.accounts.reference import active_departments
 from participation.core import exports
@@ -22,75 +19,25 @@ from participation.core.time import now
 from participation.extensions import db
 from participation.ideas.models import Idea
 from participation.ideas.permissions import can_view_idea
-from participation.ideas.visibility import shown_status
-from participation.responses import clock, permissions, receivers, services
+from participation.responses import clock, permissions, reading, receivers, services
 from participation.responses.forms import InboxFilterForm, ProgressForm, ResponseForm
 from participation.responses.labels import DECISION_HINTS, DECISION_LABELS, DUE_REASON_LABELS
-from participation.responses.models import ImplementationUpdate, OfficialResponse, ResponseDue
-from participation.rounds.models import Phase
+from participation.responses.reading import IdeaResults
 
 bp = Blueprint("responses", __name__)
-
-
-@dataclass
-class IdeaResults:
-    """What one person may see of an idea's selection and official response, and may do about it."""
-
-    visible: bool  # the selection, the answer and the clock may be shown
-    early: bool  # shown to this person before the outcome is public
-    pending: bool  # voting closed; the outcome is not yet public (and not shown to this person)
-    publishes_at: datetime
-    due: ResponseDue | None = None
-    response: OfficialResponse | None = None
-    updates: list[ImplementationUpdate] = field(default_factory=list)
-    countdown: clock.Countdown | None = None
-    can_answer: bool = False
-    can_post_progress: bool = False
 
 
 def idea_results(idea: Idea) -> IdeaResults:
     """For the idea's page (once per idea per request)."""
     cache = g.setdefault("idea_results", {})
     if idea.id not in cache:
-        cache[idea.id] = _idea_results(idea, now())
+        cache[idea.id] = reading.idea_results(current_user, idea, now())
     return cache[idea.id]
 
 
-def _idea_results(idea: Idea, moment: datetime) -> IdeaResults:
-    round_ = idea.round
-    visible = permissions.can_see_idea_results(current_user, idea)
-    due = None
-    if visible or is_official(current_user):
-        # Only then can the clock matter: it is shown, or it names the official's department.
-        due = services.due_for(idea)
-        visible = visible or permissions.can_see_idea_results(current_user, idea, due)
-    closed = round_.phase(moment) == Phase.CLOSED
-    results = IdeaResults(
-        visible=visible, early=visible and closed, pending=closed and not visible, publishes_at=round_.publishes_at
-    )
-    if not visible:
-        return results
-    results.due = due
-    results.response = services.response_for(idea)
-    if results.response is not None:
-        results.updates = services.implementation_updates(idea)
-    if due is not None:
-        results.countdown = clock.countdown(due, moment)
-    results.can_answer = permissions.can_answer(current_user, due)
-    results.can_post_progress = permissions.can_post_progress(current_user, results.response)
-    return results
-
-
-def is_official(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.has_role(Role.OFFICIAL))
-
-
 def public_status(idea: Idea) -> str:
-    """The idea's status as the signed-in person may see it: before publication, "voting
-    closed" in place of the selection, unless they are of the administration."""
-    known = g.get("idea_results", {}).get(idea.id)
-    visible = known.visible if known is not None else permissions.can_see_idea_results(current_user, idea)
-    return shown_status(idea.status, visible)
+    """The idea's status as the signed-in person may see it (reading.public_status)."""
+    return reading.public_status(current_user, idea, g.get("idea_results", {}).get(idea.id))
 
 
 @bp.record

@@ -273,7 +273,7 @@ def test_an_unchanged_answer_is_a_304_and_a_new_step_makes_a_new_one(world, clie
 
 @pytest.mark.parametrize("query, name", [
     ("category=abc", "category"), ("category=٣", "category"), ("district=-1", "district"), ("district=1.5", "district"), ("status=nope", "status"), ("overdue=maybe", "overdue"),
-    ("sort=oldest", "sort"), ("limit=0", "limit"), ("category=" + "9" * 30, "category"),
+    ("sort=oldest", "sort"), ("limit=0", "limit"), ("category=" + "9" * 30, "category"), ("district=99999999999", "district"),
 ])
 def test_a_bad_parameter_is_a_400_naming_it(world, client, query, name):
     messages = {}
@@ -288,7 +288,7 @@ def test_a_bad_parameter_is_a_400_naming_it(world, client, query, name):
 
 
 def test_an_id_that_names_nothing_matches_nothing(world, client):
-    for query in ("category=999999", "district=999999", "category=99999999999", "district=" + "9" * 18):
+    for query in ("category=999999", "district=999999"):
         response = client.get(f"/api/v1/requests?{query}")
         assert response.status_code == 200 and response.get_json() == {"data": [], "next": None}
 

@@ -184,13 +184,8 @@ def last_change(request: CivilRequest, moment: datetime):
 
 
 def _filters(args: dict) -> listing.RequestFilters:
-    """The page's filters (public_forms.RequestFilterForm). An id that names no category or 동 matches nothing
-    (one beyond the columns' range stands as -1, which no row has, so it never reaches the database as such)."""
-
-    def within(value):
-        return None if value is None else (value if value <= ID_MAX else -1)
-
-    return listing.RequestFilters(category_id=within(args.get("category")), district_id=within(args.get("district")), status=args.get("status"),
+    """The page's filters (public_forms.RequestFilterForm). An id that names no category or 동 matches nothing."""
+    return listing.RequestFilters(category_id=args.get("category"), district_id=args.get("district"), status=args.get("status"),
                                   overdue=bool(args.get("overdue")), sort=args.get("sort") or "newest")
 
 
