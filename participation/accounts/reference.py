@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from participation.accounts.models import Category, Department, District, DistrictKind, Role, User, UserRole
 from participation.core import reference, signals
@@ -101,7 +102,9 @@ def _guard_restoring(obj, **_):
 
 
 def active_categories() -> list[Category]:
-    return list(db.session.scalars(select(Category).where(Category.retired_at.is_(None)).order_by(Category.name_ko)))
+    return list(db.session.scalars(
+        select(Category).where(Category.retired_at.is_(None)).options(selectinload(Category.department)).order_by(Category.name_ko)
+    ))
 
 
 def save_category(

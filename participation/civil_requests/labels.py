@@ -1,6 +1,7 @@
 """What people read for each civil request's status, result, step, channel and rating."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from participation.civil_requests.models import (
@@ -13,7 +14,7 @@ from participation.civil_requests.models import (
     Satisfaction,
 )
 from participation.core.i18n import lazy_gettext as _l
-from participation.core.time import as_utc
+from participation.core.time import as_utc, format_local_datetime
 
 STATUS_LABELS = {
     RequestStatus.RECEIVED.value: _l("Received"),  # 접수
@@ -70,6 +71,35 @@ INTERNAL_NOTES = frozenset({
 # A follow-up's note is the applicant's own comment on the answer: theirs and the departments' to
 # read, never published on a public request. (A rating step shows its 만족/보통/불만족 to all.)
 APPLICANT_NOTES = frozenset({EventKind.FOLLOW_UP.value})
+# Steps that show the due time they set.
+DUE_SHOWN = frozenset({
+    EventKind.FILED.value, EventKind.EXTENDED.value, EventKind.TRANSFERRED.value, EventKind.SUPPLEMENTED.value, EventKind.REOPENED.value,
+})
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """Where a request's statutory clock stands, and how it reads: `state` is one of
+    overdue, paused, due, answered_late, answered_on_time, or None (nothing to say: closed as a repeat)."""
+
+    state: str | None
+    words: str | None
+
+
+def clock_state(request: CivilRequest, now: datetime) -> ClockState:
+    """The clock in words (in the current locale), as the list and the request page say it."""
+    if is_overdue(request, now):
+        return ClockState("overdue", str(_l("Overdue: was due %(when)s", when=format_local_datetime(request.due_at))))
+    if request.status == RequestStatus.AWAITING_SUPPLEMENT.value:
+        return ClockState("paused", str(_l("Clock stopped while waiting for the applicant's supplement")))
+    if request.status in HELD_STATUSES and request.due_at:
+        return ClockState("due", str(_l("Due %(when)s", when=format_local_datetime(request.due_at))))
+    if request.status == RequestStatus.COMPLETED.value and request.completed_at:
+        if answered_late(request):
+            return ClockState("answered_late", str(_l("Answered late, %(when)s (due %(due)s)", when=format_local_datetime(request.completed_at),
+                                                      due=format_local_datetime(request.due_at))))
+        return ClockState("answered_on_time", str(_l("Answered on time, %(when)s", when=format_local_datetime(request.completed_at))))
+    return ClockState(None, None)
 
 
 def note_shown(kind: str, *, internal: bool = False, applicant: bool = False) -> bool:

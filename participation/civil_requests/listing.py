@@ -12,10 +12,10 @@ import statistics
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from markupsafe import Markup
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from participation.accounts.models import Department, District
@@ -32,6 +32,7 @@ from participation.civil_requests.models import (
     RequestSurvey,
     Satisfaction,
 )
+from participation.core.models import UTCDateTime
 from participation.core.time import as_utc, to_local
 from participation.extensions import db
 
@@ -101,25 +102,40 @@ def public_statement(filters: RequestFilters, moment: datetime):
         stmt = stmt.where(CivilRequest.status == filters.status)
     if filters.overdue:
         stmt = stmt.where(overdue_condition(moment))
-    if filters.sort == "due":
-        # Open requests first, soonest due first (paused ones, with no due time, after them);
-        # then the answered and closed ones, whose due time no longer matters, newest first.
+    return stmt.order_by(*public_ordering(filters.sort))
+
+
+# Stands in for "no due time" in the "due" order, so that every sort key has a value: a cursor
+# (the API's keyset paging) can then continue after any row, as NULLS LAST could not.
+NO_DUE_TIME = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def public_ordering(sort: str) -> list:
+    """The ORDER BY of the public list (and of the API's, which pages on it): its last key is the id.
+
+    "due": open requests first, soonest due first (paused ones, with no due time, after them);
+    then the answered and closed ones, whose due time no longer matters, newest first.
+    "newest": newest received first."""
+    if sort == "due":
         still_open = case((CivilRequest.status.in_(STATUS_GROUPS[OPEN]), 0), else_=1)
-        return stmt.order_by(
-            still_open, case((still_open == 0, CivilRequest.due_at), else_=None).asc().nulls_last(),
-            CivilRequest.received_at.desc(), CivilRequest.id.desc(),
-        )
-    return stmt.order_by(CivilRequest.received_at.desc(), CivilRequest.id.desc())
+        due = func.coalesce(case((CivilRequest.status.in_(STATUS_GROUPS[OPEN]), CivilRequest.due_at), else_=None),
+                            literal(NO_DUE_TIME, UTCDateTime()))
+        return [still_open, due.asc(), CivilRequest.received_at.desc(), CivilRequest.id.desc()]
+    return [CivilRequest.received_at.desc(), CivilRequest.id.desc()]
 
 
-def list_public(filters: RequestFilters, page: int, moment: datetime, per_page: int = PER_PAGE):
-    """One page of public requests with what an item shows (category, 동, department): two statements."""
-    stmt = public_statement(filters, moment).options(
+def public_items_statement(filters: RequestFilters, moment: datetime):
+    """`public_statement` loading what an item shows (category, 동 and its 구, department) with it."""
+    return public_statement(filters, moment).options(
         joinedload(CivilRequest.category),
         joinedload(CivilRequest.lead_department),
         joinedload(CivilRequest.district).joinedload(District.parent),
     )
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def list_public(filters: RequestFilters, page: int, moment: datetime, per_page: int = PER_PAGE):
+    """One page of public requests with what an item shows (category, 동, department): two statements."""
+    return db.paginate(public_items_statement(filters, moment), page=page, per_page=per_page, error_out=False)
 
 
 # --- the map -------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
 
 from participation.accounts.models import Department, District, DistrictBoundary, DistrictKind, User
 from participation.civil_requests.geo import bounding_box
@@ -28,6 +29,14 @@ UNMATCHED_SHOWN = 20
 def request_categories() -> list[RequestCategory]:
     """Active ones first, each group in Korean name order."""
     return list(db.session.scalars(select(RequestCategory).order_by(RequestCategory.retired_at.is_not(None), RequestCategory.name_ko)))
+
+
+def active_request_categories() -> list[RequestCategory]:
+    """The categories that take requests (not retired), with their departments, in Korean name order."""
+    return list(db.session.scalars(
+        select(RequestCategory).where(RequestCategory.retired_at.is_(None))
+        .options(selectinload(RequestCategory.department)).order_by(RequestCategory.name_ko)
+    ))
 
 
 def save_request_category(

@@ -51,4 +51,4 @@ def openapi():
     return http.json_body(spec.build(requested_language()))
 
 
-from participation.api.v1 import ideas, panels, results, rounds  # noqa: E402,F401  (their routes register on bp)
+from participation.api.v1 import civil_requests, ideas, panels, reference, results, rounds  # noqa: E402,F401  (their routes register on bp)

@@ -41,3 +41,15 @@ class Localized(fields.Field):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value.name_for(_language()) if value is not None else None
+
+
+class Computed(fields.Nested):
+    """A nested schema's body for a value worked out from the whole object: `compute(schema, obj)`
+    returns the object (or list, with many=True) to nest, or None. The document shows the nested schema."""
+
+    def __init__(self, nested, compute, **kwargs):
+        super().__init__(nested, **kwargs)
+        self.compute = compute
+
+    def serialize(self, attr, obj, accessor=None, **kwargs):
+        return self._serialize(self.compute(self.parent, obj), attr, obj, **kwargs)

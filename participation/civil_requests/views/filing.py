@@ -14,11 +14,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.orm import selectinload
 
 from participation.accounts import reference as accounts_reference
 from participation.accounts.models import District
-from participation.civil_requests import geo, intake, permissions, tracking
+from participation.civil_requests import geo, intake, permissions, reference, tracking
 from participation.civil_requests import photos as request_photos
 from participation.civil_requests.filing_forms import CounterForm, FieldReportForm, RequestForm, TrackForm, chosen_files
 from participation.civil_requests.labels import STATUS_LABELS
@@ -49,17 +48,6 @@ def _locale() -> str:
 
 
 # --- choices ---------------------------------------------------------------------------------
-
-
-def _active_categories() -> list[RequestCategory]:
-    return list(
-        db.session.scalars(
-            db.select(RequestCategory)
-            .where(RequestCategory.retired_at.is_(None))
-            .options(selectinload(RequestCategory.department))
-            .order_by(RequestCategory.name_ko)
-        )
-    )
 
 
 def _category_label(category: RequestCategory, locale: str) -> str:
@@ -176,7 +164,7 @@ def new():
     moment = now()
     require(permissions.can_file(current_user, moment))
     form = RequestForm()
-    _fill_choices(form, _active_categories())
+    _fill_choices(form, reference.active_request_categories())
     checked = request.method == "POST" and bool(request.form.get("check"))
     if not checked and form.validate_on_submit():
         photos = _processed_photos(form.photos)
@@ -255,7 +243,7 @@ def field():
     moment = now()
     require(permissions.can_file_in_field(current_user, moment))
     form = FieldReportForm()
-    categories = _active_categories()
+    categories = reference.active_request_categories()
     _fill_choices(form, categories)
     if form.validate_on_submit():
         district = _district(form)
@@ -295,7 +283,7 @@ def counter():
     moment = now()
     require(permissions.can_file_at_counter(current_user, moment))
     form = CounterForm()
-    _fill_choices(form, _active_categories())
+    _fill_choices(form, reference.active_request_categories())
     if form.validate_on_submit():
         on_behalf = intake.OnBehalf(
             name=form.applicant_name.data, phone=form.contact_phone.data, email=form.contact_email.data, consented=bool(form.consent.data)
