@@ -469,7 +469,7 @@ def test_the_openapi_document_describes_the_idea_endpoints(client, app_ctx):
     names = {p["name"] for p in document["paths"]["/api/v1/ideas"]["get"]["parameters"]}
     assert {"round", "category", "district", "status", "q", "sort", "seed", "limit", "cursor"} <= names
     schemas = document["components"]["schemas"]
-    assert {"IdeaDetail", "TimelineEntry", "Response", "Revision", "Implementation", "Photo"} <= set(schemas)
+    assert {"IdeaDetail", "TimelineEntry", "Response", "Revision", "Implementation", "IdeaPhoto"} <= set(schemas)
     korean = client.get("/api/v1/openapi.json", headers={"Accept-Language": "ko"}).get_json()
     assert korean["paths"]["/api/v1/ideas"]["get"]["summary"] != document["paths"]["/api/v1/ideas"]["get"]["summary"]
 

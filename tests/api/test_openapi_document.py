@@ -132,3 +132,13 @@ def test_the_docs_page_lists_every_operation(client, app_ctx, language):
             if status != "200":
                 assert f"<code>{status}</code>" in article, (path, status)
         assert "curl -i" in article and path.split("{")[0] in article
+
+
+def test_no_two_schemas_share_a_name(client, app_ctx):
+    """apispec renames a second schema of the same class name (Photo1 ...) with a warning: each
+    resource's schemas must have names of their own, so the document's names say what they are."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert client.get("/api/v1/openapi.json").status_code == 200

@@ -57,7 +57,7 @@ class CategoryRef(Schema):
     name = fields.Function(lambda c: c.name_for(_language()), required=True, metadata={"type": "string"})
 
 
-class ClockSchema(Schema):
+class RequestClockSchema(Schema):
     state = fields.String(required=True, allow_none=True, validate=validate.OneOf(CLOCK_STATES),
                           metadata={"enum": [*CLOCK_STATES, None], "description": _l(
                               "overdue, paused (waiting for the applicant's supplement), due, answered_late, answered_on_time; null when there is nothing to say.")})
@@ -69,7 +69,7 @@ class ClockSchema(Schema):
         "Working time since the due time passed, in seconds; null unless overdue.")})
 
 
-class PhotoSchema(Schema):
+class RequestPhotoSchema(Schema):
     url = fields.Function(lambda p: url_for("civil_requests.photo", name=f"{p.token}.jpg", _external=True), required=True,
                           metadata={"type": "string", "format": "uri"})
     thumbnail_url = fields.Function(lambda p: url_for("civil_requests.photo", name=f"{p.token}-thumb.jpg", _external=True), required=True,
@@ -103,10 +103,10 @@ class CivilRequestSchema(Schema):
     received_at = Time(required=True)
     due_at = Time(required=True, allow_none=True, metadata={"description": _l("null while the clock is stopped.")})
     completed_at = Time(required=True, allow_none=True)
-    clock = Computed(ClockSchema, lambda schema, r: clock_figures(r, schema.moment, schema.calendar), required=True,
+    clock = Computed(RequestClockSchema, lambda schema, r: clock_figures(r, schema.moment, schema.calendar), required=True,
                      metadata={"description": _l("Where the statutory clock stands.")})
     supporter_count = fields.Integer(required=True, metadata={"description": _l("Others who reported the same problem.")})
-    photos = fields.List(fields.Nested(PhotoSchema), required=True)
+    photos = fields.List(fields.Nested(RequestPhotoSchema), required=True)
     url = fields.Function(lambda r: url_for("api.civil_request", request_id=r.id, _external=True), required=True,
                           metadata={"type": "string", "format": "uri"})
     html_url = fields.Function(lambda r: url_for("civil_requests.detail", request_id=r.id, _external=True), required=True,

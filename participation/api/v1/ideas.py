@@ -72,13 +72,13 @@ def _photo_url(name: str) -> str:
     return url_for("ideas.photo", name=name, _external=True)
 
 
-class DistrictRef(Schema):
+class IdeaDistrictRef(Schema):
     id = fields.Integer(required=True)
     name = fields.Function(lambda d: d.full_name_for(requested_language()), required=True,
                            metadata={"type": "string", "description": _l("A dong's name comes after its gu's.")})
 
 
-class PhotoSchema(Schema):
+class IdeaPhotoSchema(Schema):
     url = fields.Function(lambda p: _photo_url(p.filename), required=True, metadata={"type": "string", "format": "uri"})
     thumbnail_url = fields.Function(lambda p: _photo_url(p.thumbnail_filename), required=True,
                                     metadata={"type": "string", "format": "uri"})
@@ -104,7 +104,7 @@ class IdeaSchema(Schema):
     language = fields.String(required=True, metadata={"description": _l("The language the idea is written in (ko, en ...).")})
     category = Localized(required=True, metadata={"type": "string"})
     category_id = fields.Integer(required=True)
-    district = fields.Nested(DistrictRef, required=True, allow_none=True)
+    district = fields.Nested(IdeaDistrictRef, required=True, allow_none=True)
     status = fields.Method("_status", required=True, metadata={
         "type": "string", "enum": PUBLIC_STATUSES,
         "description": _l("As a visitor sees it: until the round's outcome is published, results_pending in place of the selection.")})
@@ -144,7 +144,7 @@ class IdeaDetailSchema(IdeaSchema):
 
     body = fields.String(required=True, allow_none=True, metadata={
         "description": _l("Markdown, as written; null when the page does not show it (a hidden or withdrawn idea).")})
-    photos = fields.List(fields.Nested(PhotoSchema), required=True, metadata={"description": _l("Empty when the page shows none.")})
+    photos = fields.List(fields.Nested(IdeaPhotoSchema), required=True, metadata={"description": _l("Empty when the page shows none.")})
     location = fields.Nested(LocationSchema, required=True, allow_none=True)
     updates = fields.List(fields.Nested(AuthorUpdateSchema), required=True, metadata={
         "description": _l("The author's dated notes, oldest first; empty when the page shows none.")})
@@ -378,7 +378,7 @@ class ShownResponse:
         return getattr(self.response, name)
 
 
-class ClockSchema(Schema):
+class ResponseClockSchema(Schema):
     state = fields.String(required=True, metadata={"enum": ["open", "today", "overdue", "answered"]})
     days = fields.Integer(required=True, metadata={"description": _l(
         "open: days left; overdue: days past the due date; answered: days late (0 when on time).")})
@@ -390,7 +390,7 @@ class ClockSchema(Schema):
 
 class ResponsesSchema(Schema):
     idea_id = fields.Integer(required=True)
-    clock = fields.Nested(ClockSchema, required=True, allow_none=True, metadata={"description": _l("The response clock, or null.")})
+    clock = fields.Nested(ResponseClockSchema, required=True, allow_none=True, metadata={"description": _l("The response clock, or null.")})
     data = fields.List(fields.Nested(ResponseSchema), required=True, metadata={
         "description": _l("The official response with its versions; empty until it is public.")})
 
