@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
