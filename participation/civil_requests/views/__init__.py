@@ -22,13 +22,10 @@ def _template_globals(state):
         request_channel_labels=labels.CHANNEL_LABELS,
         request_satisfaction_labels=labels.SATISFACTION_LABELS,
         request_event_labels=labels.EVENT_LABELS,
-        request_internal_notes=labels.INTERNAL_NOTES,
-        request_applicant_notes=labels.APPLICANT_NOTES,
         request_due_shown=labels.DUE_SHOWN,
         request_note_shown=labels.note_shown,
         request_clock_state=labels.clock_state,
         request_is_overdue=labels.is_overdue,
-        request_answered_late=labels.answered_late,
     )
 
 
