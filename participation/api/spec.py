@@ -23,6 +23,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
 from participation.api.http import ApiError
 from participation.core.i18n import lazy_gettext as _l
+from participation.core.web import MAX_DATABASE_ID
 
 API_VERSION = "1.0.0"
 BLUEPRINTS = ("api",)
@@ -66,7 +67,7 @@ class Limit(fields.Integer):
         return int(value)
 
 
-MAX_ID = 2**31 - 1  # every id column is an INTEGER: PostgreSQL refuses a larger value for one (a 500, not a 400)
+MAX_ID = MAX_DATABASE_ID  # every id column is an INTEGER: PostgreSQL refuses a larger value for one (a 500, not a 400)
 
 
 class IdParam(fields.Integer):

@@ -17,14 +17,14 @@ from functools import wraps
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from participation.accounts.models import District
-from participation.api.guard import check_api_key, presented_secret, requested_language
-from participation.api.keys import ApiKeyRefused, hash_secret
-from participation.api.models import ApiKey, ApiScope
+from participation.api.guard import check_api_key, requested_language
+from participation.api.http import Visitor, rate_limit_key
+from participation.api.keys import ApiKeyRefused
+from participation.api.models import ApiScope
 from participation.civil_requests import attributes, geo, intake, labels, listing, permissions
 from participation.civil_requests.forms import UNIT_LABELS
 from participation.civil_requests.intake import OnBehalf, RequestData
@@ -45,7 +45,7 @@ from participation.core.i18n import lazy_gettext as _l
 from participation.core.i18n import lazy_ngettext
 from participation.core.origin import public_url
 from participation.core.time import SEOUL, now
-from participation.core.web import ERROR_RENDERERS, RATE_LIMIT_MESSAGES
+from participation.core.web import ERROR_RENDERERS, MAX_DATABASE_ID, RATE_LIMIT_MESSAGES
 from participation.extensions import csrf, db, limiter
 from participation.open311 import formats, statuses
 
@@ -62,7 +62,7 @@ NAME_MAX = 60
 EMAIL_MAX = 254
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ATTRIBUTE_FIELD = re.compile(r"^attribute\[([^\]]{1,100})\](\[\])?$")
-VISITOR = AnonymousUserMixin()  # what anyone without an account may see is what apps see
+VISITOR = Visitor()  # what anyone without an account may see is what apps see
 
 DATATYPE_DESCRIPTIONS = {
     AttributeDatatype.STRING.value: _l("One line of text."),
@@ -183,7 +183,7 @@ def _int_param(name: str, default: int, maximum: int) -> int:
 
 def _id_list(name: str) -> list[int]:
     parts = [p.strip() for p in (request.values.get(name) or "").split(",") if p.strip()]
-    if len(parts) > MAX_IDS or not all(p.isdigit() and 0 < int(p) < 2**31 for p in parts):
+    if len(parts) > MAX_IDS or not all(p.isascii() and p.isdigit() and 0 < int(p) <= MAX_DATABASE_ID for p in parts):
         raise Refusal(400, lazy_ngettext("%(name)s must be a list of at most %(max)d number separated by commas.", "%(name)s must be a list of at most %(max)d numbers separated by commas.", MAX_IDS, name=name, max=MAX_IDS))
     return [int(p) for p in parts]
 
@@ -487,16 +487,6 @@ def service_request_updates(fmt: str):
 # --- filing ---------------------------------------------------------------------------------
 
 
-def _key_of_caller() -> str:
-    """The rate limit's key: the API key's id (an unknown secret counts with its caller's address)."""
-    secret = presented_secret()
-    if secret and len(secret) <= 200:
-        key_id = db.session.scalar(select(ApiKey.id).where(ApiKey.hash == hash_secret(secret)))
-        if key_id is not None:
-            return f"open311-key:{key_id}"
-    return f"open311-addr:{request.remote_addr}"
-
-
 def _float_param(name: str) -> float | None:
     value = (request.form.get(name) or "").strip()
     if not value:
@@ -547,7 +537,7 @@ def _title(description: str, category: RequestCategory, locale: str) -> str:
 
 
 @route("/requests", methods=["POST"])
-@limiter.limit(lambda: current_app.config.get("OPEN311_POST_LIMIT", POST_LIMIT), key_func=_key_of_caller, methods=["POST"])
+@limiter.limit(lambda: current_app.config.get("OPEN311_POST_LIMIT", POST_LIMIT), key_func=rate_limit_key, methods=["POST"])
 def post_request(fmt: str):
     if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise Refusal(400, _l("Send the request as a form (application/x-www-form-urlencoded), as Open311 does."))

@@ -19,14 +19,13 @@ from participation.accounts.models import District
 from participation.api import http, paging
 from participation.api.spec import IdParam, PageQuery, operation, page_of, query_args
 from participation.api.v1 import bp
-from participation.api.v1.schemas import Computed, DepartmentRef, Time
+from participation.api.v1.schemas import Computed, DepartmentRef, Time, _language
 from participation.civil_requests import clock, labels, listing, permissions, timeline
 from participation.civil_requests.models import CivilRequest, CoHandling, EventKind, RequestEvent
 from participation.core.i18n import lazy_gettext as _l
 from participation.core.time import as_utc, now
 from participation.extensions import db
 
-ID_MAX = 2**31 - 1
 CLOCK_STATES = ["overdue", "paused", "due", "answered_late", "answered_on_time"]
 STATUSES = list(labels.STATUS_LABELS)
 RESULTS = list(labels.RESULT_LABELS)
@@ -76,12 +75,6 @@ class RequestPhotoSchema(Schema):
                                     metadata={"type": "string", "format": "uri"})
     width = fields.Integer(required=True)
     height = fields.Integer(required=True)
-
-
-def _language() -> str:
-    from participation.api.guard import requested_language
-
-    return requested_language()
 
 
 class CivilRequestSchema(Schema):
@@ -217,7 +210,7 @@ def civil_request(request_id: int):
             selectinload(CivilRequest.events).joinedload(RequestEvent.department),
             selectinload(CivilRequest.events).joinedload(RequestEvent.from_department),
         )
-    ) if request_id <= ID_MAX else None
+    )  # the <int> converter already caps the id at what the column holds
     if request is None or not permissions.can_view(current_user, request):
         raise http.not_found()
     body = CivilRequestDetailSchema(moment=moment, calendar=timeline.city_calendar()).dump(request)

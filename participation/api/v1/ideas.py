@@ -37,26 +37,25 @@ from participation.responses.models import Decision, ResponseRevision
 from participation.rounds.labels import RESPONDER_LABELS
 
 # Ids are 32-bit integers in every table: anything larger names nothing (and must not reach the database).
-ID_MAX = MAX_ID
 PUBLIC_STATUSES = sorted({*STATUS_LABELS} - {"hidden", "withdrawn"}) + ["hidden", "withdrawn"]
 DECISIONS = [d.value for d in Decision]
 EVENTS = [e.value for e in TimelineEvent]
 
 
 class Seed(fields.Integer):
-    """The shuffle's seed: ASCII digits only, 1 to ID_MAX."""
+    """The shuffle's seed: ASCII digits only, 1 to MAX_ID."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", {}).update(minimum=1, maximum=ID_MAX)
+        kwargs.setdefault("metadata", {}).update(minimum=1, maximum=MAX_ID)
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not value.isascii() or not value.isdigit() or not 1 <= int(value) <= ID_MAX:
+        if not isinstance(value, str) or not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_ID:
             raise ValidationError(str(BAD_SEED))
         return int(value)
 
 
-BAD_SEED = _l("Must be a whole number from 1 to %(max)d.", max=ID_MAX)
+BAD_SEED = _l("Must be a whole number from 1 to %(max)d.", max=MAX_ID)
 
 
 def _label(labels: dict, code: str | None) -> str | None:
@@ -199,7 +198,7 @@ def _filters(args: dict) -> search.IdeaFilters:
 
 
 def visible_idea(idea_id: int) -> Idea:
-    idea = db.session.get(Idea, idea_id) if idea_id <= ID_MAX else None
+    idea = db.session.get(Idea, idea_id)  # the <int> converter caps the id at what the column holds
     if idea is None or not permissions.can_view_idea(current_user, idea, now()):
         raise http.not_found()
     return idea
