@@ -57,7 +57,8 @@ def test_find_a_round_propose_find_edit_and_withdraw(page, live_server, scene):
     assert page.get_by_role("heading", level=1).inner_text() == "강변 산책로에 그늘 쉼터를 만들어 주세요"
     assert page.locator(".idea-body strong").inner_text() == "쉴 곳"
     image = page.locator(".photos img").first
-    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    # Visible is not loaded: wait (and fail on timeout) until the browser has decoded the photo.
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
 
     # Find it by a Korean word, written with a different ending.
     page.goto(base + "/ideas?q=산책로")

@@ -74,7 +74,8 @@ def test_a_resident_files_from_a_phone_with_a_photo_and_its_position(app, scene,
     assert filed.latitude and abs(filed.latitude - INSIDE[0]) < 0.0001 and not filed.is_public
     photo = page.get_by_role("img", name="Photo 1 of the problem")
     expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    # Visible is not loaded: wait (and fail on timeout) until the browser has decoded the photo.
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
     resident.no_sideways_scroll()
 
 
